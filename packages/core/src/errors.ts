@@ -19,12 +19,15 @@ export interface ShipshapeErrorOptions {
   where?: string;
   /** How to fix it, one sentence. */
   hint?: string;
+  /** A machine-readable reason callers may branch on, e.g. NOT_FOUND. */
+  code?: 'NOT_FOUND' | 'UNAUTHORIZED' | 'DENIED';
   cause?: unknown;
 }
 
 export class ShipshapeError extends Error {
   readonly where?: string;
   readonly hint?: string;
+  readonly code?: ShipshapeErrorOptions['code'];
 
   constructor(
     readonly kind: ErrorKind,
@@ -35,6 +38,7 @@ export class ShipshapeError extends Error {
     this.name = 'ShipshapeError';
     this.where = options.where;
     this.hint = options.hint;
+    this.code = options.code;
   }
 
   get exitCode(): number {
@@ -53,4 +57,8 @@ export class ShipshapeError extends Error {
 
 export function isShipshapeError(error: unknown): error is ShipshapeError {
   return error instanceof ShipshapeError;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ShipshapeError && error.code === 'NOT_FOUND';
 }
