@@ -35,22 +35,43 @@ export const REDACTED = '***';
 
 /** Shorter values would mask ordinary words; secrets that short are not secrets worth the name. */
 const MIN_SECRET_LENGTH = 3;
+/** Single lines of a multi-line secret are masked from this length (a PEM body line is 64). */
+const MIN_LINE_LENGTH = 16;
+/** Encoded fragments shorter than this match too much unrelated base64 to be worth masking. */
+const MIN_ENCODED_LENGTH = 6;
+/** `-----BEGIN ... KEY-----` lines are not secret, and masking them hides what was printed. */
+const PEM_ARMOUR = /^-----(BEGIN|END) [A-Z0-9 ]+-----$/;
+
+/** Whether a variable's name says it holds a secret: the known names, and *PASSWORD*, *TOKEN*, *SECRET*, ... */
+export function isSecretEnvName(name: string): boolean {
+  if ((SECRET_ENV_VARS as readonly string[]).includes(name)) return true;
+  return /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY/i.test(name) && !/_(URL|URI|FILE|PATH)$/i.test(name);
+}
 
 export class SecretRegistry {
   private readonly values = new Set<string>();
   private pattern: RegExp | undefined;
 
-  /** Registers a secret and the encodings it is commonly seen in (JSON, URL, base64). */
+  /**
+   * Registers a secret and the encodings it is commonly printed in: JSON string escaping (also Go's,
+   * which writes <, > and & as \u003c, \u003e, \u0026), URL encoding, and base64 at each of the three
+   * byte alignments it can have inside a longer base64 text (a docker `auth` of `user:password`).
+   * A multi-line secret (a PEM key) is also registered line by line, since tools print it that way.
+   */
   add(secret: string | undefined | null): void {
     if (!secret || secret.length < MIN_SECRET_LENGTH) return;
+    const json = JSON.stringify(secret).slice(1, -1);
     const forms = [
       secret,
-      JSON.stringify(secret).slice(1, -1),
+      json,
+      goJsonEscape(json),
       encodeURIComponent(secret),
-      Buffer.from(secret).toString('base64').replace(/=+$/, ''),
+      ...base64Forms(secret),
     ];
-    // Multi-line secrets (PEM keys) are also masked line by line, since tools print them that way.
-    for (const line of secret.split(/\r?\n/)) if (line.trim().length >= 16) forms.push(line.trim());
+    for (const line of secret.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed.length >= MIN_LINE_LENGTH && !PEM_ARMOUR.test(trimmed)) forms.push(trimmed);
+    }
     let changed = false;
     for (const form of forms) {
       if (form.length >= MIN_SECRET_LENGTH && !this.values.has(form)) {
@@ -59,6 +80,11 @@ export class SecretRegistry {
       }
     }
     if (changed) this.pattern = undefined;
+  }
+
+  /** Registers each value (e.g. every password in a docker config). */
+  addAll(values: Iterable<string | undefined | null>): void {
+    for (const value of values) this.add(value);
   }
 
   /** Registers the values of every known secret variable present in `env`. */
@@ -91,6 +117,29 @@ export class SecretRegistry {
     }
     return value;
   }
+}
+
+/** Go's encoding/json escapes HTML-significant characters by default; cosign and trivy print JSON that way. */
+function goJsonEscape(json: string): string {
+  return json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+/**
+ * The secret's base64 (and base64url) text at byte offsets 0, 1 and 2 of an enclosing encoding, keeping
+ * only the characters fully determined by the secret's own bytes: those are what appears in the middle
+ * of a longer base64 text, whatever surrounds the secret.
+ */
+function base64Forms(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  const forms: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    const determined = encoded.slice(Math.ceil((shift * 8) / 6), Math.floor(((shift + bytes.length) * 8) / 6));
+    if (determined.length >= MIN_ENCODED_LENGTH) forms.push(determined);
+    // The secret encoded on its own, as a tool prints it: kept whole, however short.
+    if (shift === 0) forms.push(encoded.replace(/=+$/, ''));
+  }
+  return forms.flatMap((form) => [form, form.replace(/\+/g, '-').replace(/\//g, '_')]);
 }
 
 function escapeRegExp(text: string): string {
