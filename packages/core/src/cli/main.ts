@@ -8,12 +8,13 @@ import { createLogger, type LogLevel } from '../exec/logger';
 import { secrets } from '../exec/secrets';
 import type { CliIO, CommandContext, GlobalOptions } from './context';
 import { registerConfigCommands } from './commands/config';
+import { registerImageCommands } from './commands/image';
 import { VERSION } from '../version';
 
 type Register = (program: Command, context: () => CommandContext) => void;
 
 /** Subcommand groups; each issue adds its own module here. */
-const COMMAND_GROUPS: Register[] = [registerConfigCommands];
+const COMMAND_GROUPS: Register[] = [registerConfigCommands, registerImageCommands];
 
 export const defaultIO: CliIO = {
   stdout: (t) => process.stdout.write(t),
