@@ -9,12 +9,14 @@ import { secrets } from '../exec/secrets';
 import type { CliIO, CommandContext, GlobalOptions } from './context';
 import { registerConfigCommands } from './commands/config';
 import { registerImageCommands } from './commands/image';
+import { registerKeyCommands } from './commands/key';
+import { registerVerifyBundleCommand } from './commands/verify-bundle';
 import { VERSION } from '../version';
 
 type Register = (program: Command, context: () => CommandContext) => void;
 
 /** Subcommand groups; each issue adds its own module here. */
-const COMMAND_GROUPS: Register[] = [registerConfigCommands, registerImageCommands];
+const COMMAND_GROUPS: Register[] = [registerConfigCommands, registerImageCommands, registerKeyCommands, registerVerifyBundleCommand];
 
 export const defaultIO: CliIO = {
   stdout: (t) => process.stdout.write(t),
