@@ -5,31 +5,33 @@
  *
  * Adding an entry is a read-modify-write of one tag, so concurrent writers can overwrite each other.
  * Writers in one process are serialized; across processes (parallel Nx tasks, CI machines) each writer
- * re-reads after a settle delay and re-applies its entry until it sees it in place.
+ * re-reads after a settle delay and re-applies its entry until it sees it in place — and stays until
+ * the index has been quiet (unchanged) for a whole settle period, because a writer still holding a
+ * copy read before our entry went in would drop it with its next write, after we had left.
  */
 import { isNotFound, ShipshapeError } from '../errors';
 import { isIndex, type Descriptor, type ImageIndex, type Manifest } from './manifest';
 import { INDEX_MEDIA_TYPES, OCI_INDEX } from './media-types';
 import { referrersFallbackTag, type ImageStore } from './store';
 
-const MAX_ROUNDS = 40;
-const MIN_SETTLE_MS = 40;
+const MAX_ROUNDS = 60;
+const MIN_SETTLE_MS = 50;
 
 /** Process-wide serialization per fallback tag (store location + tag). */
 const localLocks = new Map<string, Promise<void>>();
 
 export async function readFallbackReferrers(store: ImageStore, subjectDigest: string): Promise<Descriptor[]> {
-  const index = await readFallbackIndex(store, subjectDigest);
-  return index?.manifests ?? [];
+  const found = await readFallbackIndex(store, subjectDigest);
+  return found?.index.manifests ?? [];
 }
 
-async function readFallbackIndex(store: ImageStore, subjectDigest: string): Promise<ImageIndex | undefined> {
+async function readFallbackIndex(store: ImageStore, subjectDigest: string): Promise<{ index: ImageIndex; digest: string } | undefined> {
   try {
-    const { manifest } = await store.getManifest(referrersFallbackTag(subjectDigest));
+    const { manifest, descriptor } = await store.getManifest(referrersFallbackTag(subjectDigest));
     if (!isIndex(manifest)) {
       throw new ShipshapeError('input', `the referrers tag ${referrersFallbackTag(subjectDigest)} holds an image, not an index`, { where: store.location });
     }
-    return manifest;
+    return { index: manifest, digest: descriptor.digest };
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -52,19 +54,30 @@ export async function addToReferrersFallback(store: ImageStore, subjectDigest: s
 async function addWithConfirmation(store: ImageStore, subjectDigest: string, entry: Descriptor): Promise<void> {
   const tag = referrersFallbackTag(subjectDigest);
   const clean = referrerEntry(entry);
-  let writeGapMs = 0;
+  // The longest read-to-write gap seen: how long another writer may sit on a stale copy.
+  let gapMs = 0;
+  // The index as it was when we last looked (read or wrote it).
+  let lastSeen: string | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const readAt = Date.now();
     const current = await readFallbackIndex(store, subjectDigest);
-    const entries = current?.manifests ?? [];
-    // Listed: before we started, or our write is still in place after the settle delay.
-    if (entries.some((d) => d.digest === clean.digest)) return;
-    const next: ImageIndex = { ...(current ?? {}), schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...entries, clean] };
-    await store.putManifest(Buffer.from(JSON.stringify(next)), OCI_INDEX, tag);
-    writeGapMs = Date.now() - readAt;
+    gapMs = Math.max(gapMs, Date.now() - readAt);
+    const entries = current?.index.manifests ?? [];
+    if (entries.some((d) => d.digest === clean.digest)) {
+      // Listed before we started (an earlier push of the same manifest), or listed and nobody has
+      // written the index since we last looked, a whole settle period ago: done.
+      if (round === 0 || current?.digest === lastSeen) return;
+      lastSeen = current?.digest;
+    } else {
+      const next: ImageIndex = { ...(current?.index ?? {}), schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...entries, clean] };
+      lastSeen = (await store.putManifest(Buffer.from(JSON.stringify(next)), OCI_INDEX, tag)).digest;
+      gapMs = Math.max(gapMs, Date.now() - readAt);
+    }
     // A concurrent writer that read before our write finishes its own write within about one
     // read-to-write gap; waiting a few of those before re-reading lets us see whether it dropped us.
-    await sleep(Math.max(MIN_SETTLE_MS, 3 * writeGapMs) + Math.random() * Math.max(MIN_SETTLE_MS, writeGapMs));
+    // The jitter keeps writers that collided from colliding again in lockstep.
+    const settleMs = Math.max(MIN_SETTLE_MS, 3 * gapMs);
+    await sleep(settleMs + (Math.random() * settleMs) / 2);
   }
   throw new ShipshapeError('network', `could not add ${clean.digest} to the referrers of ${subjectDigest} after ${MAX_ROUNDS} attempts (heavy concurrent writing?)`, {
     where: `${store.location}:${tag}`,

@@ -114,6 +114,28 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * For requests that are safe to repeat (GET): sends the request and reads a 2xx body whole, with
+   * the body read inside the retry loop, so a connection lost in the middle of a manifest or tag
+   * list is retried like one lost before the headers. Any other status comes back unread (for
+   * `responseError`).
+   */
+  async requestWhole(host: string, request: RegistryRequest, maxBytes: number): Promise<{ response: HttpResponse; body?: Buffer }> {
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.request(host, request);
+      if (response.status < 200 || response.status >= 300) return { response };
+      try {
+        return { response, body: await readBody(response, maxBytes) };
+      } catch (error) {
+        const sent = { method: request.method, url: response.url };
+        if (!isRetryableError(error) || attempt + 1 >= this.retry.attempts) throw this.networkError(error, sent);
+        const delay = backoffDelay(attempt, this.retry, this.options.random);
+        this.options.logger?.debug(`${request.method} ${response.url.host}${response.url.pathname}: body cut short (${(error as Error).message}), retrying in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+  }
+
   /** Turns an unexpected response into a clear error (status, registry error code, what to do). */
   async responseError(response: HttpResponse, what: string, host: string, repository: string): Promise<ShipshapeError> {
     const body = response.status === 401 ? undefined : await readBody(response, ERROR_BODY_MAX_BYTES).catch(() => undefined);
@@ -167,7 +189,7 @@ export class RegistryClient {
     }
   }
 
-  private networkError(error: unknown, request: HttpRequest): ShipshapeError {
+  private networkError(error: unknown, request: Pick<HttpRequest, 'method' | 'url'>): ShipshapeError {
     if (error instanceof ShipshapeError) return error;
     const message = error instanceof Error ? error.message : String(error);
     if (isCertificateError(error)) {

@@ -2,7 +2,7 @@
  * One registry repository as an ImageStore: manifests, blobs (streamed and verified), uploads
  * (existence check, cross-repository mount, monolithic or chunked), tags and referrers.
  */
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { ShipshapeError } from '../../errors';
 import { readAllBounded, sha256Digest, verifyContent, VerifyingStream } from '../digest';
 import { descriptorSchema, imageIndexSchema, parseManifest, type Descriptor, type ImageIndex } from '../manifest';
@@ -10,7 +10,7 @@ import { MANIFEST_ACCEPT, OCI_INDEX } from '../media-types';
 import { MAX_MANIFEST_BYTES, type FetchedManifest, type ImageStore, type ReferrersQuery } from '../store';
 import { addToReferrersFallback, manifestsToConfirm, readFallbackReferrers } from '../referrers';
 import type { RegistryClient } from './client';
-import { discard, header, readBody, type HttpResponse } from './http';
+import { discard, header, type HttpResponse } from './http';
 
 export interface RegistryRepositoryOptions {
   /** Blobs larger than this are uploaded in chunks of this size. */
@@ -21,6 +21,8 @@ export interface RegistryRepositoryOptions {
 
 const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 const BLOB_READ_LIMIT = 64 * 1024 * 1024;
+/** Upload sessions tried for one blob before giving up (each one after the registry says it lacks the blob). */
+const MAX_UPLOAD_SESSIONS = 5;
 
 export class RegistryRepository implements ImageStore {
   readonly writable = true;
@@ -57,9 +59,8 @@ export class RegistryRepository implements ImageStore {
   }
 
   async getManifest(tagOrDigest: string): Promise<FetchedManifest> {
-    const response = await this.send('GET', `manifests/${tagOrDigest}`, ['pull'], { Accept: MANIFEST_ACCEPT.join(', ') });
-    if (response.status !== 200) throw await this.client.responseError(response, `fetching manifest ${tagOrDigest}`, this.host, this.repository);
-    const bytes = await readBody(response, MAX_MANIFEST_BYTES);
+    const { response, body: bytes } = await this.getWhole(`manifests/${tagOrDigest}`, { Accept: MANIFEST_ACCEPT.join(', ') });
+    if (response.status !== 200 || !bytes) throw await this.client.responseError(response, `fetching manifest ${tagOrDigest}`, this.host, this.repository);
     const where = `${this.location}@${tagOrDigest}`;
     const headerDigest = header(response, 'docker-content-digest');
     // By digest the content must hash to it; by tag, to what the registry says the tag points at.
@@ -72,7 +73,17 @@ export class RegistryRepository implements ImageStore {
   async openBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<Readable> {
     const response = await this.send('GET', `blobs/${descriptor.digest}`, ['pull']);
     if (response.status !== 200) throw await this.client.responseError(response, `fetching blob ${descriptor.digest}`, this.host, this.repository);
-    return response.body.pipe(new VerifyingStream(descriptor, `${this.location}@${descriptor.digest}`));
+    const where = `${this.location}@${descriptor.digest}`;
+    const verifying = new VerifyingStream(descriptor, where);
+    // pipe() alone would leave the consumer waiting forever when the connection breaks mid-body:
+    // the break must reach the consumer as an error, and a consumer that stops early must free the socket.
+    finished(response.body, (error) => {
+      if (error) verifying.destroy(new ShipshapeError('network', `the connection to ${this.host} broke while reading blob ${descriptor.digest}: ${error.message}`, { where, cause: error }));
+    });
+    verifying.on('close', () => {
+      if (!response.body.readableEnded) response.body.destroy();
+    });
+    return response.body.pipe(verifying);
   }
 
   async readBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>, maxBytes = BLOB_READ_LIMIT): Promise<Buffer> {
@@ -96,13 +107,18 @@ export class RegistryRepository implements ImageStore {
     if (await this.hasBlob(descriptor.digest)) return descriptor;
     if (await this.tryMount(descriptor.digest)) return descriptor;
     // A failed upload session is restarted from scratch: a half-written session is never committed.
-    for (let attempt = 0; ; attempt++) {
+    // Sessions die of more than network errors: when the response to a chunk is lost after the
+    // registry stored it, the retried chunk is refused (416, or distribution's 404 BLOB_UPLOAD_INVALID,
+    // which also cancels the session), and a lost response to the final PUT leaves a finished session
+    // (404) behind a blob that is in fact complete. So any failure but an auth one gets a fresh session,
+    // once the registry has said it does not already hold the blob.
+    for (let session = 1; ; session++) {
       try {
         await this.upload(data, descriptor.digest);
         return descriptor;
       } catch (error) {
-        if (attempt >= 2 || (error instanceof ShipshapeError && error.kind !== 'network')) throw error;
-        if (await this.hasBlob(descriptor.digest)) return descriptor;
+        if (await this.hasBlob(descriptor.digest).catch(() => false)) return descriptor;
+        if (session >= MAX_UPLOAD_SESSIONS || (error instanceof ShipshapeError && error.kind === 'config')) throw error;
       }
     }
   }
@@ -134,13 +150,13 @@ export class RegistryRepository implements ImageStore {
     const tags: string[] = [];
     let path: string | undefined = `/v2/${this.repository}/tags/list?n=1000`;
     while (path) {
-      const response = await this.client.request(this.host, { method: 'GET', path, repository: this.repository, actions: ['pull'] });
+      const { response, body: bytes } = await this.client.requestWhole(this.host, { method: 'GET', path, repository: this.repository, actions: ['pull'] }, MAX_MANIFEST_BYTES);
       if (response.status === 404) {
         discard(response);
         return [];
       }
-      if (response.status !== 200) throw await this.client.responseError(response, 'listing tags', this.host, this.repository);
-      const body = JSON.parse((await readBody(response, MAX_MANIFEST_BYTES)).toString('utf8')) as { tags?: string[] | null };
+      if (response.status !== 200 || !bytes) throw await this.client.responseError(response, 'listing tags', this.host, this.repository);
+      const body = JSON.parse(bytes.toString('utf8')) as { tags?: string[] | null };
       tags.push(...(body.tags ?? []));
       path = nextLink(header(response, 'link'));
     }
@@ -150,11 +166,11 @@ export class RegistryRepository implements ImageStore {
   async referrers(subjectDigest: string, query: ReferrersQuery = {}): Promise<Descriptor[]> {
     if (this.referrersApi !== false) {
       const filter = query.artifactType ? `?artifactType=${encodeURIComponent(query.artifactType)}` : '';
-      const response = await this.send('GET', `referrers/${subjectDigest}${filter}`, ['pull'], { Accept: OCI_INDEX });
+      const { response, body } = await this.getWhole(`referrers/${subjectDigest}${filter}`, { Accept: OCI_INDEX });
       const contentType = header(response, 'content-type') ?? '';
-      if (response.status === 200 && contentType.includes(OCI_INDEX)) {
+      if (response.status === 200 && body && contentType.includes(OCI_INDEX)) {
         this.referrersApi = true;
-        const index = imageIndexSchema.parse(JSON.parse((await readBody(response, MAX_MANIFEST_BYTES)).toString('utf8'))) as ImageIndex;
+        const index = imageIndexSchema.parse(JSON.parse(body.toString('utf8'))) as ImageIndex;
         return filterReferrers(index.manifests, query);
       }
       if (response.status !== 404 && response.status !== 200) throw await this.client.responseError(response, `listing referrers of ${subjectDigest}`, this.host, this.repository);
@@ -252,6 +268,11 @@ export class RegistryRepository implements ImageStore {
     const location = header(response, 'location');
     if (!location) throw new ShipshapeError('network', 'the registry opened an upload without a Location header', { where: this.location });
     return new URL(location, response.url).toString();
+  }
+
+  /** A GET under /v2/<repository>/ whose body is read whole (and re-requested if the connection breaks). */
+  private getWhole(path: string, headers: Record<string, string>) {
+    return this.client.requestWhole(this.host, { method: 'GET', path: `/v2/${this.repository}/${path}`, repository: this.repository, actions: ['pull'], headers }, MAX_MANIFEST_BYTES);
   }
 
   private send(method: 'GET' | 'HEAD' | 'PUT', path: string, actions: ('pull' | 'push')[], headers?: Record<string, string>, body?: Buffer) {
