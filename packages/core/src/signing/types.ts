@@ -27,6 +27,12 @@ export type VerificationPolicy =
       kind: 'key';
       /** Any of these keys may have signed. */
       publicKeys: KeyObject[];
+      /**
+       * A Sigstore trusted_root.json (parsed JSON) to check the transparency-log entries and timestamps a
+       * key-signed bundle may carry (cosign signs with --key and uploads to Rekor by default). Without
+       * one, those are not checked and not reported.
+       */
+      trustedRoot?: unknown;
     }
   | {
       kind: 'keyless';

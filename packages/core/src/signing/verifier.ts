@@ -6,8 +6,11 @@
 import type { KeyObject } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from '@sigstore/verify';
+import { toTrustMaterial, Verifier, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { ShipshapeError } from '../errors';
+import { githubWorkflowClaims } from './keyless/fulcio-extensions';
+import { goRegExp } from './keyless/go-regexp';
+import { signedEntity, type ArtifactDigest } from './bundle/signed-entity';
 import type { VerificationPolicy } from './types';
 
 export interface VerifiedSigner {
@@ -17,33 +20,49 @@ export interface VerifiedSigner {
   issuer?: string;
   keyHint?: string;
   tlog?: { logIndex: string; integratedTime: string };
+  /** Keyless from GitHub Actions: the workflow claims Fulcio put in the certificate (cosign's names). */
+  githubWorkflow?: Record<string, string>;
 }
 
 const EMPTY_ROOT = { mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
 
 /**
  * Verifies one bundle. `data` is the signed artifact for message-signature bundles (the legacy
- * simple-signing payload); DSSE bundles carry their payload. Throws a ShipshapeError('check') with
- * the reason when the signature, the certificate chain, the log entries or the policy do not hold.
+ * simple-signing payload, a blob) or only its digest (`verify-bundle sha256:HEX`); DSSE bundles carry
+ * their payload. Throws a ShipshapeError('check') with the reason when the signature, the certificate
+ * chain, the log entries or the policy do not hold.
  */
-export function verifyBundle(bundle: Bundle, data: Buffer | undefined, policy: VerificationPolicy): VerifiedSigner {
-  const entity = toSignedEntity(bundle, data);
+export function verifyBundle(bundle: Bundle, data: Buffer | ArtifactDigest | undefined, policy: VerificationPolicy): VerifiedSigner {
+  let entity = signedEntity(bundle, data);
   const tlogEntry = bundle.verificationMaterial.tlogEntries[0];
-  const tlog = tlogEntry ? { logIndex: tlogEntry.logIndex, integratedTime: tlogEntry.integratedTime } : undefined;
+  let tlog = tlogEntry ? { logIndex: tlogEntry.logIndex, integratedTime: tlogEntry.integratedTime } : undefined;
 
   if (policy.kind === 'key') {
     if (bundle.verificationMaterial.content.$case !== 'publicKey') {
       throw new ShipshapeError('check', 'signed with a certificate (keyless), but a key was required');
     }
+    // Key-based signatures need no log or timestamp (cosign --key with --tlog-upload=false). Log entries
+    // and timestamps that are present are checked against the trusted root when one is given; without
+    // one they cannot be checked, so they are left out and not reported (cosign's --insecure-ignore-tlog).
+    if (policy.trustedRoot === undefined) {
+      entity = withoutWitnesses(entity);
+      tlog = undefined;
+    }
+    const root = keyVerificationRoot(policy.trustedRoot);
     const reasons: string[] = [];
+    let witnessesFailed = true;
     for (const key of policy.publicKeys) {
       try {
-        // Key-based signatures need no log or timestamp (cosign --key with --tlog-upload=false); any present are still checked.
-        new Verifier(keyTrustMaterial(key), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(entity);
+        new Verifier(keyTrustMaterial(key, root), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(entity);
         return { kind: 'key', keyHint: bundle.verificationMaterial.content.publicKey.hint || undefined, tlog };
       } catch (error) {
         reasons.push(describe(error));
+        // sigstore-js checks log entries and timestamps before the signature: say which one failed.
+        witnessesFailed &&= /^(TLOG|TIMESTAMP)_/.test((error as { code?: string }).code ?? '');
       }
+    }
+    if (witnessesFailed && policy.publicKeys.length > 0) {
+      throw new ShipshapeError('check', `the bundle's transparency-log entry or timestamp does not verify against the trusted root: ${unique(reasons).join('; ')}`);
     }
     throw new ShipshapeError('check', `the signature does not verify with the given key${policy.publicKeys.length > 1 ? 's' : ''}: ${unique(reasons).join('; ')}`);
   }
@@ -57,7 +76,8 @@ export function verifyBundle(bundle: Bundle, data: Buffer | undefined, policy: V
   const identity = signer.identity?.subjectAlternativeName ?? '';
   const issuer = signer.identity?.extensions?.issuer ?? '';
   checkIdentity(policy, identity, issuer);
-  return { kind: 'keyless', identity, issuer, tlog };
+  const githubWorkflow = githubWorkflowClaims(signer.identity?.oids, issuer);
+  return { kind: 'keyless', identity, issuer, tlog, ...(githubWorkflow ? { githubWorkflow } : {}) };
 }
 
 /** cosign's semantics: exact values compare exactly; regexps are unanchored searches (Go's MatchString). */
@@ -78,7 +98,8 @@ export function checkIdentity(policy: Extract<VerificationPolicy, { kind: 'keyle
 
 function compile(pattern: string, flag: string): RegExp {
   try {
-    return new RegExp(pattern);
+    // Go's syntax (RE2), as cosign reads these flags: (?i), (?P<name>), \A, \z, [[:alpha:]]; no lookaround.
+    return goRegExp(pattern);
   } catch (error) {
     throw new ShipshapeError('usage', `--${flag} is not a valid regular expression: ${(error as Error).message}`);
   }
@@ -100,9 +121,25 @@ function trustMaterialFromRoot(trustedRoot: unknown): TrustMaterial {
   return material;
 }
 
-function keyTrustMaterial(key: KeyObject): TrustMaterial {
+function keyVerificationRoot(trustedRoot: unknown): TrustedRoot {
+  if (trustedRoot === undefined) return TrustedRoot.fromJSON(EMPTY_ROOT);
+  if (typeof trustedRoot !== 'object' || trustedRoot === null) throw new ShipshapeError('config', 'the Sigstore trusted root is not a JSON object');
+  try {
+    const root = TrustedRoot.fromJSON(trustedRoot);
+    toTrustMaterial(root);
+    return root;
+  } catch (error) {
+    throw new ShipshapeError('config', `the Sigstore trusted root is not usable: ${describe(error)}`, { hint: 'pass a trusted_root.json from your Sigstore instance with --trusted-root' });
+  }
+}
+
+function keyTrustMaterial(key: KeyObject, root: TrustedRoot): TrustMaterial {
   // The bundle's key hint is advisory: the policy's key is the one to try, whatever hint was written.
-  return toTrustMaterial(TrustedRoot.fromJSON(EMPTY_ROOT), () => ({ publicKey: key, validFor: () => true }));
+  return toTrustMaterial(root, () => ({ publicKey: key, validFor: () => true }));
+}
+
+function withoutWitnesses(entity: SignedEntity): SignedEntity {
+  return { ...entity, tlogEntries: [], timestamps: [] };
 }
 
 function describe(error: unknown): string {
