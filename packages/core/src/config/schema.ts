@@ -5,6 +5,7 @@
  * all files (e.g. "signing is enabled, so it needs a key") live in effective.ts.
  */
 import { z } from 'zod';
+import { goRegExp } from './go-regexp';
 import { keyReferenceSchema } from './key-reference';
 import { secretSourceSchema } from './secret-source';
 
@@ -221,9 +222,10 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+/** Identity and issuer regexps are written for cosign, in Go's syntax: check them the way the verifier reads them. */
 function isRegExp(text: string): boolean {
   try {
-    new RegExp(text);
+    goRegExp(text);
     return true;
   } catch {
     return false;

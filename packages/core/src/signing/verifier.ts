@@ -9,7 +9,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, Verifier, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { ShipshapeError } from '../errors';
 import { githubWorkflowClaims } from './keyless/fulcio-extensions';
-import { goRegExp } from './keyless/go-regexp';
+import { goRegExp } from '../config/go-regexp';
 import { signedEntity, type ArtifactDigest } from './bundle/signed-entity';
 import type { VerificationPolicy } from './types';
 
