@@ -3,7 +3,7 @@
  * attestation — is turned into a sigstore Bundle and checked here with @sigstore/verify, then held
  * against the policy (a key, or an identity and issuer with cosign's exact-or-regexp semantics).
  */
-import type { KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, Verifier, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
@@ -11,6 +11,8 @@ import { ShipshapeError } from '../errors';
 import { githubWorkflowClaims } from './keyless/fulcio-extensions';
 import { goRegExp } from '../config/go-regexp';
 import { signedEntity, type ArtifactDigest } from './bundle/signed-entity';
+import { preAuthEncoding } from '../attest/dsse';
+import { keyAlgorithm } from './keys/key-types';
 import type { VerificationPolicy } from './types';
 
 export interface VerifiedSigner {
@@ -53,7 +55,7 @@ export function verifyBundle(bundle: Bundle, data: Buffer | ArtifactDigest | und
     let witnessesFailed = true;
     for (const key of policy.publicKeys) {
       try {
-        new Verifier(keyTrustMaterial(key, root), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(entity);
+        new Verifier(keyTrustMaterial(key, root), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(withKeyHash(entity, bundle, key));
         return { kind: 'key', keyHint: bundle.verificationMaterial.content.publicKey.hint || undefined, tlog };
       } catch (error) {
         reasons.push(describe(error));
@@ -140,6 +142,20 @@ function keyTrustMaterial(key: KeyObject, root: TrustedRoot): TrustMaterial {
 
 function withoutWitnesses(entity: SignedEntity): SignedEntity {
   return { ...entity, tlogEntries: [], timestamps: [] };
+}
+
+/**
+ * DSSE signatures by P-384/P-521 keys use the curve's hash (SHA-384/512), as cosign and our key signer
+ * do, but @sigstore/verify checks EC signatures with SHA-256: verify those over the PAE with the right hash.
+ */
+function withKeyHash(entity: SignedEntity, bundle: Bundle, key: KeyObject): SignedEntity {
+  const algorithm = keyAlgorithm(key);
+  const hash = 'algorithm' in algorithm ? algorithm.algorithm.hash : undefined;
+  if (bundle.content.$case !== 'dsseEnvelope' || hash === undefined || hash === 'sha256' || key.asymmetricKeyType !== 'ec') return entity;
+  const envelope = bundle.content.dsseEnvelope;
+  const pae = preAuthEncoding(envelope.payloadType, envelope.payload);
+  const signature = entity.signature;
+  return { ...entity, signature: { ...signature, verifySignature: (k: KeyObject) => cryptoVerify(hash, pae, k, signature.signature) } };
 }
 
 function describe(error: unknown): string {
