@@ -41,7 +41,7 @@ export async function verifyAttachedBundles(store: ImageStore, subjectDigest: st
 }
 
 /** One stored bundle against the policy and the image digest; throws ShipshapeError('check') with the reason. */
-export function verifyStoredBundle(stored: StoredBundle, subjectDigest: string, policy: VerificationPolicy, predicateType: string): VerifiedSigner {
+export function verifyStoredBundle(stored: Pick<StoredBundle, 'bundle' | 'statement' | 'location'>, subjectDigest: string, policy: VerificationPolicy, predicateType: string): VerifiedSigner {
   const signer = verifyBundle(stored.bundle, undefined, policy);
   // Only after the signature holds is the statement trusted enough to be checked.
   const { statement } = stored;
