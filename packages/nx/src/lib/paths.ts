@@ -1,5 +1,6 @@
 /** Output paths, in the two forms needed: workspace-relative files and Nx `outputs` patterns. */
 import * as path from 'node:path';
+import type { ImageReference } from '@shipshape/core';
 import { IMAGE_FILE_NAME, OUTPUT_ROOT, STEP_OUTPUT_DIRS } from './names';
 
 /** `dist/shipshape/<projectRoot>` (posix, workspace-relative); a root project (`.`) gets `dist/shipshape`. */
@@ -39,4 +40,11 @@ export function workspaceRelative(workspaceRoot: string, file: string): string {
 
 function toPosix(p: string): string {
   return p.split(path.sep).join(path.posix.sep);
+}
+
+/** Relative layout and archive paths are relative to the workspace root, as every Nx option is. */
+export function referenceInWorkspace(reference: ImageReference, workspaceRoot: string): ImageReference {
+  if (reference.kind === 'oci') return { ...reference, dir: path.resolve(workspaceRoot, reference.dir) };
+  if (reference.kind === 'docker-archive') return { ...reference, file: path.resolve(workspaceRoot, reference.file) };
+  return reference;
 }

@@ -3,7 +3,6 @@
  * an `oci:` layout, a `docker-archive:`); the build's own record (`@nx-tools/nx-container`'s digest,
  * `@nx/docker`'s version file); the `image` option's tag, resolved in the registry.
  */
-import * as path from 'node:path';
 import {
   describeImage,
   formatReference,
@@ -20,7 +19,7 @@ import {
 } from '@shipshape/core';
 import { readNxContainerOutput } from '../../lib/build-outputs/nx-container';
 import { readNxDockerOutput } from '../../lib/build-outputs/nx-docker';
-import { workspaceRelative } from '../../lib/paths';
+import { referenceInWorkspace, workspaceRelative } from '../../lib/paths';
 
 export interface ImageCandidate {
   reference: string;
@@ -77,7 +76,7 @@ export async function resolveFirst(
   for (const [index, candidate] of candidates.entries()) {
     const reference = parseReference(candidate.reference);
     try {
-      const description = await describeImage(open(inWorkspace(reference, workspaceRoot)));
+      const description = await describeImage(open(referenceInWorkspace(reference, workspaceRoot)));
       return { candidate, description, pinned: pinnedReference(reference, description, workspaceRoot) };
     } catch (error) {
       if (!candidate.mayBeMissing || !isNotFound(error) || index === candidates.length - 1) throw error;
@@ -85,13 +84,6 @@ export async function resolveFirst(
     }
   }
   throw new Error('unreachable: the last candidate either resolves or throws');
-}
-
-/** Relative layout and archive paths are relative to the workspace root, as every Nx option is. */
-function inWorkspace(reference: ImageReference, workspaceRoot: string): ImageReference {
-  if (reference.kind === 'oci') return { ...reference, dir: path.resolve(workspaceRoot, reference.dir) };
-  if (reference.kind === 'docker-archive') return { ...reference, file: path.resolve(workspaceRoot, reference.file) };
-  return reference;
 }
 
 function pinnedReference(reference: ImageReference, description: ImageDescription, workspaceRoot: string): string {

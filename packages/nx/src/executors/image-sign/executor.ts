@@ -1,0 +1,29 @@
+/**
+ * `@shipshape/nx:image-sign`: signs the image of image.json by digest, in the configured format(s).
+ * Cached by digest: the same image is not signed twice. Prints `api: signed …@sha256:… (bundle, legacy) by key …`.
+ */
+import type { ExecutorContext } from '@nx/devkit';
+import { createSigningSetups, signImage } from '@shipshape/core';
+import { runStep } from '../../lib/step';
+import type { ImageSignExecutorOptions } from './schema';
+
+export default function imageSignExecutor(options: ImageSignExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  return runStep(
+    {
+      name: 'image-sign',
+      outputSubdir: 'signature',
+      feature: 'signing',
+      overrides: (o) => ({ signing: { ...(o.key ? { key: o.key, keyless: false } : {}), ...(o.keyless ? { keyless: true } : {}), ...(o.signatureFormat ? { format: o.signatureFormat } : {}) } }),
+      enabled: (config) => config.signing.enabled,
+      disabledHint: 'signing.enabled is false in security.yaml',
+      run: async ({ config, opened, logger, workspaceRoot }) => {
+        const setups = await createSigningSetups(config.signing, { env: process.env, logger, cwd: workspaceRoot });
+        const signed = await signImage(opened, setups, config.signing.format, logger);
+        const formats = signed.signatures.map((s) => s.format).join(', ');
+        return { summary: `signed ${signed.image} (${formats}) by ${signed.signer}`, result: { ...signed } };
+      },
+    },
+    options,
+    context,
+  );
+}
