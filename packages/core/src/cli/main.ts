@@ -7,16 +7,19 @@ import { EXIT_OK, EXIT_USAGE, ShipshapeError } from '../errors';
 import { createLogger, type LogLevel } from '../exec/logger';
 import { secrets } from '../exec/secrets';
 import type { CliIO, CommandContext, GlobalOptions } from './context';
+import { registerAttestCommands } from './commands/attest';
 import { registerConfigCommands } from './commands/config';
 import { registerImageCommands } from './commands/image';
 import { registerKeyCommands } from './commands/key';
+import { registerProvenanceCommands } from './commands/provenance';
+import { registerSbomCommands } from './commands/sbom';
 import { registerVerifyBundleCommand } from './commands/verify-bundle';
 import { VERSION } from '../version';
 
 type Register = (program: Command, context: () => CommandContext) => void;
 
 /** Subcommand groups; each issue adds its own module here. */
-const COMMAND_GROUPS: Register[] = [registerConfigCommands, registerImageCommands, registerKeyCommands, registerVerifyBundleCommand];
+const COMMAND_GROUPS: Register[] = [registerConfigCommands, registerImageCommands, registerKeyCommands, registerVerifyBundleCommand, registerProvenanceCommands, registerAttestCommands, registerSbomCommands];
 
 export const defaultIO: CliIO = {
   stdout: (t) => process.stdout.write(t),
@@ -27,6 +30,7 @@ export const defaultIO: CliIO = {
 
 export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
   let context: CommandContext | undefined;
+  let actionCommand: Command | undefined;
   const program = new Command('shipshape')
     .description('Sign, verify, SBOM, scan and attest container images (cosign-compatible).')
     .version(VERSION, '-V, --version')
@@ -43,7 +47,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
 
   const getContext = (): CommandContext => {
     if (context) return context;
-    const globals = program.opts<GlobalOptions>();
+    const globals = effectiveGlobals(program, actionCommand, globalCopies);
     const logger = createLogger({
       verbose: globals.verbose,
       sink: { write: (_level: LogLevel, line: string) => io.stderr(`${line}\n`) },
@@ -65,6 +69,10 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError('(run with --help for usage)');
   }
+  const globalCopies = shareGlobalOptions(program);
+  program.hook('preAction', (_root, action) => {
+    actionCommand = action;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -91,8 +99,51 @@ function reportError(error: unknown, io: CliIO): number {
   return EXIT_USAGE;
 }
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/**
+ * Global options work after the subcommand too (`shipshape attest verify … --output json`), except
+ * where a subcommand gives a flag its own meaning (`provenance generate --output FILE`): there the
+ * subcommand's wins, and the global one goes before the subcommand. Commander lets a parent take its
+ * options from anywhere on the line, so parsing is made positional and each subcommand gets hidden
+ * copies of the global options it does not define itself.
+ */
+function shareGlobalOptions(program: Command): Set<Option> {
+  const copies = new Set<Option>();
+  program.enablePositionalOptions();
+  for (const command of allCommands(program)) {
+    if (command.commands.length > 0) command.enablePositionalOptions();
+    for (const option of program.options) {
+      const taken = command.options.some((own) => own.long === option.long || (option.short !== undefined && own.short === option.short));
+      if (option.long === '--version' || taken) continue;
+      // No default on the copy: only a value given after the subcommand overrides the root's.
+      const copy = new Option(option.flags, option.description).hideHelp();
+      if (option.argChoices) copy.choices(option.argChoices);
+      else if (option.parseArg) copy.argParser(option.parseArg);
+      command.addOption(copy);
+      copies.add(copy);
+    }
+  }
+  return copies;
+}
+
+/** The root's global options, overridden (repeatable ones extended) by copies given after a subcommand. */
+function effectiveGlobals(program: Command, leaf: Command | undefined, copies: Set<Option>): GlobalOptions {
+  const globals: Record<string, unknown> = { ...program.opts() };
+  const chain: Command[] = [];
+  for (let command = leaf; command && command !== program; command = command.parent ?? undefined) chain.unshift(command);
+  for (const command of chain) {
+    for (const option of command.options) {
+      const key = option.attributeName();
+      if (!copies.has(option) || command.getOptionValueSource(key) !== 'cli') continue;
+      const value: unknown = command.getOptionValue(key);
+      const previous = globals[key];
+      globals[key] = Array.isArray(value) && Array.isArray(previous) ? [...(previous as unknown[]), ...value] : value;
+    }
+  }
+  return globals as unknown as GlobalOptions;
 }
 
 function* allCommands(command: Command): Generator<Command> {

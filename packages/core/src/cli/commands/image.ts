@@ -1,5 +1,5 @@
 /** `shipshape image digest|sign|verify`: one image at a time, the same engine the Nx executors use. */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ShipshapeError } from '../../errors';
 import { describeImage } from '../../oci/image';
 import { openImage } from '../../oci/open';
@@ -11,24 +11,16 @@ import { runCosignSign, runCosignVerify, cosignSignRequestFromConfig, cosignVeri
 import type { ImageVerification, VerifiedSignature } from '../../signing/types';
 import type { CommandContext } from '../context';
 import { loadCommandConfig, registryClientFor } from '../engine';
+import { addSigningFlags, addVerificationFlags, signingLayer, verificationLayer, type SigningFlags, type VerificationFlags } from '../signing-flags';
 
 const IMAGE_HELP = 'REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG|@DIGEST] or docker-archive:FILE';
 
-interface SignFlags {
+interface SignFlags extends SigningFlags {
   image: string;
-  key?: string;
-  keyless?: boolean;
-  signatureFormat?: 'bundle' | 'legacy' | 'both';
 }
 
-interface VerifyFlags {
+interface VerifyFlags extends VerificationFlags {
   image: string;
-  key?: string;
-  certificateIdentity?: string;
-  certificateIdentityRegexp?: string;
-  certificateOidcIssuer?: string;
-  certificateOidcIssuerRegexp?: string;
-  trustedRoot?: string;
 }
 
 export function registerImageCommands(program: Command, context: () => CommandContext): void {
@@ -40,26 +32,19 @@ export function registerImageCommands(program: Command, context: () => CommandCo
     .requiredOption('--image <ref>', IMAGE_HELP)
     .action(async (options: { image: string }) => digest(options.image, context()));
 
-  image
-    .command('sign')
-    .description('sign an image by digest (a tag is resolved first), cosign-compatible')
-    .requiredOption('--image <ref>', IMAGE_HELP)
-    .option('--key <ref>', 'private key: cosign.key, a PEM file, env://VAR (password from COSIGN_PASSWORD)')
-    .option('--keyless', 'sign with Sigstore keyless (Fulcio certificate for the CI OIDC token, Rekor entry)')
-    .addOption(new Option('--signature-format <format>', 'bundle (cosign v3), legacy (.sig tag: cosign v2, Kyverno) or both').choices(['bundle', 'legacy', 'both']))
-    .action(async (options: SignFlags) => sign(options, context()));
+  addSigningFlags(
+    image
+      .command('sign')
+      .description('sign an image by digest (a tag is resolved first), cosign-compatible')
+      .requiredOption('--image <ref>', IMAGE_HELP),
+  ).action(async (options: SignFlags) => sign(options, context()));
 
-  image
-    .command('verify')
-    .description('verify the signatures of an image: with a public key, or a keyless identity and issuer')
-    .requiredOption('--image <ref>', IMAGE_HELP)
-    .option('--key <ref>', 'public key (cosign.pub, env://VAR) or a private key to take the public half of')
-    .option('--certificate-identity <identity>', 'the exact signer identity (certificate SAN)')
-    .option('--certificate-identity-regexp <regexp>', 'a regexp the signer identity must match (Go syntax, unanchored)')
-    .option('--certificate-oidc-issuer <url>', 'the exact OIDC issuer')
-    .option('--certificate-oidc-issuer-regexp <regexp>', 'a regexp the OIDC issuer must match')
-    .option('--trusted-root <file>', 'a Sigstore trusted_root.json (default: the public-good root via TUF)')
-    .action(async (options: VerifyFlags) => verify(options, context()));
+  addVerificationFlags(
+    image
+      .command('verify')
+      .description('verify the signatures of an image: with a public key, or a keyless identity and issuer')
+      .requiredOption('--image <ref>', IMAGE_HELP),
+  ).action(async (options: VerifyFlags) => verify(options, context()));
 }
 
 async function digest(image: string, context: CommandContext): Promise<void> {
@@ -75,9 +60,7 @@ async function digest(image: string, context: CommandContext): Promise<void> {
 }
 
 async function sign(flags: SignFlags, context: CommandContext): Promise<void> {
-  if (flags.key && flags.keyless) throw new ShipshapeError('usage', '--key and --keyless are two ways of signing; pass one');
-  const cli = { signing: { ...(flags.key ? { key: flags.key, keyless: false } : {}), ...(flags.keyless ? { keyless: true } : {}), ...(flags.signatureFormat ? { format: flags.signatureFormat } : {}) } };
-  const { config, ...loaded } = await loadCommandConfig(context, cli);
+  const { config, ...loaded } = await loadCommandConfig(context, signingLayer(flags));
   const client = await registryClientFor(context, { config, ...loaded });
   try {
     const opened = openImage(flags.image, { client });
@@ -98,17 +81,7 @@ async function sign(flags: SignFlags, context: CommandContext): Promise<void> {
 }
 
 async function verify(flags: VerifyFlags, context: CommandContext): Promise<void> {
-  const identityFlags = {
-    identity: flags.certificateIdentity,
-    identityRegexp: flags.certificateIdentityRegexp,
-    oidcIssuer: flags.certificateOidcIssuer,
-    oidcIssuerRegexp: flags.certificateOidcIssuerRegexp,
-  };
-  const anyIdentityFlag = Object.values(identityFlags).some((v) => v !== undefined);
-  if (flags.key && anyIdentityFlag) throw new ShipshapeError('usage', '--key and --certificate-* are two ways of verifying; pass one');
-  const verifyLayer = flags.key ? { key: flags.key } : anyIdentityFlag ? dropUndefined(identityFlags) : {};
-  const cli = { signing: { verify: verifyLayer, ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}) } };
-  const { config, ...loaded } = await loadCommandConfig(context, cli);
+  const { config, ...loaded } = await loadCommandConfig(context, verificationLayer(flags));
   const client = await registryClientFor(context, { config, ...loaded });
   try {
     const opened = openImage(flags.image, { client });
@@ -139,8 +112,4 @@ function describeSignature(signature: VerifiedSignature): string {
   const who = signature.signer.kind === 'key' ? `key${signature.signer.keyHint ? ` ${signature.signer.keyHint}` : ''}` : `${signature.signer.identity} (issuer ${signature.signer.issuer})`;
   const tlog = signature.tlog ? `, Rekor log index ${signature.tlog.logIndex}` : '';
   return `${signature.format}: signed by ${who}${tlog} — ${signature.location}`;
-}
-
-function dropUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
