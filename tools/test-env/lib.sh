@@ -41,6 +41,9 @@ REQUIRED_COMMANDS=(
   flock:util-linux
   tar:tar
   sha256sum:coreutils
+  rpmbuild:rpm
+  zstd:zstd # zstd-compressed test layers (src/sbom/walker)
+  unzip:unzip # checking jars in the java cataloger tests
 )
 
 # Installs the Debian packages whose commands are missing: one quiet `apt-get update`, one install.

@@ -16,4 +16,5 @@ export { verifyImage } from './signing/verify-image';
 export { verificationPolicy } from './signing/policy';
 export type { ImageVerification, VerifiedSignature, VerificationPolicy, SignatureFormat } from './signing/types';
 export { attachAttestation, verifyAttestations, type AttachedAttestation, type VerifiedStatement } from './attest/attestation';
+export { generateProvenance, SLSA_PROVENANCE_V1, type GeneratedProvenance } from './provenance';
 export { runCli } from './cli/main';
