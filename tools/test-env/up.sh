@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up the integration-test environment; safe to run again (reuses what still runs).
-#   - installs the Debian packages it needs (docker-registry skopeo umoci apache2-utils openssl jq curl)
+#   - installs the Debian packages it needs (docker-registry skopeo umoci apache2-utils openssl jq curl rpm zstd)
 #   - runs two real registries (Debian's docker-registry, distribution 2.8) on 127.0.0.1, free ports:
 #       plain: HTTP, anonymous, delete enabled
 #       tls:   HTTPS with a self-signed CA made here, htpasswd basic auth with a random password
