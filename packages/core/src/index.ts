@@ -17,4 +17,6 @@ export { verificationPolicy } from './signing/policy';
 export type { ImageVerification, VerifiedSignature, VerificationPolicy, SignatureFormat } from './signing/types';
 export { attachAttestation, verifyAttestations, type AttachedAttestation, type VerifiedStatement } from './attest/attestation';
 export { generateProvenance, SLSA_PROVENANCE_V1, type GeneratedProvenance } from './provenance';
+export { generateImageSboms, attachSbom, downloadSbom, type ImageSbom } from './sbom';
+export { cosignRepositoryName } from './attest/statement';
 export { runCli } from './cli/main';
