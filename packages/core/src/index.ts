@@ -19,4 +19,5 @@ export { attachAttestation, verifyAttestations, type AttachedAttestation, type V
 export { generateProvenance, SLSA_PROVENANCE_V1, type GeneratedProvenance } from './provenance';
 export { generateImageSboms, attachSbom, downloadSbom, type ImageSbom } from './sbom';
 export { cosignRepositoryName } from './attest/statement';
+export * from './scan';
 export { runCli } from './cli/main';

@@ -13,13 +13,14 @@ import { registerImageCommands } from './commands/image';
 import { registerKeyCommands } from './commands/key';
 import { registerProvenanceCommands } from './commands/provenance';
 import { registerSbomCommands } from './commands/sbom';
+import { registerScanCommands } from './commands/scan';
 import { registerVerifyBundleCommand } from './commands/verify-bundle';
 import { VERSION } from '../version';
 
 type Register = (program: Command, context: () => CommandContext) => void;
 
 /** Subcommand groups; each issue adds its own module here. */
-const COMMAND_GROUPS: Register[] = [registerConfigCommands, registerImageCommands, registerKeyCommands, registerVerifyBundleCommand, registerProvenanceCommands, registerAttestCommands, registerSbomCommands];
+const COMMAND_GROUPS: Register[] = [registerConfigCommands, registerImageCommands, registerKeyCommands, registerVerifyBundleCommand, registerProvenanceCommands, registerAttestCommands, registerSbomCommands, registerScanCommands];
 
 export const defaultIO: CliIO = {
   stdout: (t) => process.stdout.write(t),

@@ -11,6 +11,7 @@ import { runCosignSign, runCosignVerify, cosignSignRequestFromConfig, cosignVeri
 import type { ImageVerification, VerifiedSignature } from '../../signing/types';
 import type { CommandContext } from '../context';
 import { loadCommandConfig, registryClientFor } from '../engine';
+import { registerImageScanCommand } from './scan';
 import { addSigningFlags, addVerificationFlags, signingLayer, verificationLayer, type SigningFlags, type VerificationFlags } from '../signing-flags';
 
 const IMAGE_HELP = 'REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG|@DIGEST] or docker-archive:FILE';
@@ -24,7 +25,7 @@ interface VerifyFlags extends VerificationFlags {
 }
 
 export function registerImageCommands(program: Command, context: () => CommandContext): void {
-  const image = program.command('image').description('resolve, sign and verify images');
+  const image = program.command('image').description('resolve, sign, verify and scan images');
 
   image
     .command('digest')
@@ -45,6 +46,8 @@ export function registerImageCommands(program: Command, context: () => CommandCo
       .description('verify the signatures of an image: with a public key, or a keyless identity and issuer')
       .requiredOption('--image <ref>', IMAGE_HELP),
   ).action(async (options: VerifyFlags) => verify(options, context()));
+
+  registerImageScanCommand(image, context);
 }
 
 async function digest(image: string, context: CommandContext): Promise<void> {
