@@ -56,8 +56,12 @@ export interface StepSpec<O extends StepOptions> {
   enabled(config: SecurityConfig): boolean;
   /** Why the step is off, for the one skip line. */
   disabledHint: string;
-  /** Does the work; returns the result to record (written as result.json) and a one-line summary. */
-  run(step: StepRun): Promise<{ summary: string; result: Record<string, unknown> }>;
+  /**
+   * Does the work; returns the result to record (written as result.json) and a one-line summary, and
+   * `failure` when a policy the user set (e.g. scan failOn) was broken: that fails the task even
+   * when the step is not `required`, because failOn is itself the fail-closed setting.
+   */
+  run(step: StepRun): Promise<{ summary: string; result: Record<string, unknown>; failure?: string }>;
 }
 
 export function runStep<O extends StepOptions>(spec: StepSpec<O>, options: O, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -78,10 +82,11 @@ export function runStep<O extends StepOptions>(spec: StepSpec<O>, options: O, co
     const client = await registryClientFor(loaded, options.insecureRegistries, logger);
     try {
       const opened = openImage(referenceInWorkspace(parseReference(image.image), context.root), { client });
-      const { summary, result } = await spec.run({ config, loaded, image, opened, client, logger, project, outputDir: outputDir ?? '', workspaceRoot: context.root });
-      if (outputDir) await writeResult(outputDir, { step: spec.name, image: image.image, status: 'ok', ...result });
+      const { summary, result, failure } = await spec.run({ config, loaded, image, opened, client, logger, project, outputDir: outputDir ?? '', workspaceRoot: context.root });
+      if (outputDir) await writeResult(outputDir, { step: spec.name, image: image.image, status: failure ? 'policy-failed' : 'ok', ...result });
       logger.info(`${project.name}: ${summary}`);
-      return true;
+      if (failure) logger.error(`${project.name}: ${spec.name}: ${failure}`);
+      return failure === undefined;
     } catch (error) {
       if (isRequired(config, spec.feature) || !isShipshapeError(error) || error.kind === 'usage' || error.kind === 'config') throw error;
       // Fail-open (DESIGN principle 1): said plainly, recorded, and the release continues.
