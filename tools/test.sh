@@ -15,4 +15,8 @@ source "${SHIPSHAPE_TEST_ENV_DIR:-$ROOT/tmp/test-env}/env.sh"
 export NX_DAEMON=false NX_TUI=false NX_NO_CLOUD=true
 status=0
 npx nx run-many -t build,lint,test --outputStyle=static "$@" || status=$?
+# The end-to-end tests (a fresh Nx workspace with the packed plugin, against the same registries).
+if [ "$status" -eq 0 ] && [ $# -eq 0 ]; then
+  npx nx run e2e:e2e --outputStyle=static || status=$?
+fi
 exit "$status"

@@ -17,7 +17,7 @@ function shipshapeTargets(imageDigest: Partial<TargetConfiguration> = {}): Recor
     sbom: { executor: '@shipshape/nx:sbom', dependsOn: ['image-digest'] },
     scan: { executor: '@shipshape/nx:scan', dependsOn: ['image-digest'] },
     'image-sign': { executor: '@shipshape/nx:image-sign', dependsOn: ['image-digest'] },
-    provenance: { executor: '@shipshape/nx:provenance', dependsOn: ['image-digest'] },
+    provenance: { executor: '@shipshape/nx:provenance', dependsOn: ['image-digest', 'sbom', 'scan'] },
     verify: { executor: '@shipshape/nx:verify', dependsOn: ['image-digest', 'sbom', 'scan', 'image-sign', 'provenance'] },
     release: { executor: 'nx:noop', dependsOn: STEPS },
   };

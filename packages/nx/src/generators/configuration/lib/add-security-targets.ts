@@ -31,7 +31,8 @@ export function securityTargets(options: SecurityTargetsOptions): Record<string,
     sbom: step('sbom', ['image-digest']),
     scan: step('scan', ['image-digest']),
     'image-sign': step('image-sign', ['image-digest']),
-    provenance: step('provenance', ['image-digest']),
+    // Provenance lists the SBOM and scan reports as byproducts, so it runs after them.
+    provenance: step('provenance', ['image-digest', 'sbom', 'scan']),
     // Last: it checks the signature and the attestations the steps before it attached.
     verify: step('verify', ['image-digest', 'sbom', 'scan', 'image-sign', 'provenance']),
     [RELEASE_TARGET]: { executor: NOOP_EXECUTOR, dependsOn: [...SHIPSHAPE_EXECUTORS] },
