@@ -185,6 +185,11 @@ export async function startMockSigstore(options: MockSigstoreOptions = {}): Prom
       : [],
   };
 
+  // The mock's CA certificates start "now" (X.509 times are whole seconds), while Rekor's integrated
+  // time is the current second rounded down: anything signed in the mock's first second could predate
+  // its own CA. Waiting into the next second keeps every signature inside the chain's validity.
+  await new Promise((resolve) => setTimeout(resolve, 1100 - (Date.now() % 1000)));
+
   return {
     fulcioUrl,
     rekorUrl,
