@@ -30,6 +30,17 @@ export function trivyInvocation(source: ToolImageSource, format: SbomFormat, opt
   if (options.platform) args.push('--platform', options.platform);
   const env: Record<string, string> = {};
   const secretEnv: Record<string, string> = {};
+  addTrivyImageSource(source, { args, env, secretEnv });
+  return { args, env, secretEnv, outputFile: options.outputFile, stdoutToFile: false };
+}
+
+/**
+ * How trivy is pointed at an image, shared by `trivy image` for SBOMs and for scans: a registry
+ * reference (credentials only in the environment, a private CA through SSL_CERT_FILE, which trivy
+ * honours instead of a CA flag), or an OCI layout / docker-archive through --input.
+ */
+export function addTrivyImageSource(source: ToolImageSource, call: { args: string[]; env: Record<string, string>; secretEnv: Record<string, string> }): void {
+  const { args, env, secretEnv } = call;
   switch (source.kind) {
     case 'registry': {
       const { access } = source;
@@ -52,5 +63,4 @@ export function trivyInvocation(source: ToolImageSource, format: SbomFormat, opt
       args.push('--input', source.file);
       break;
   }
-  return { args, env, secretEnv, outputFile: options.outputFile, stdoutToFile: false };
 }

@@ -14,6 +14,7 @@
  * TLS, a private CA through SSL_CERT_FILE (trivy has no CA flag; Go reads that variable).
  */
 import type { ToolImageSource } from '../../sbom/backends/source';
+import { addTrivyImageSource } from '../../sbom/backends/trivy';
 
 /** What to scan: an image as the tools address it, or an SBOM file Shipshape (or anyone) made. */
 export type ScanSource = ToolImageSource | { kind: 'sbom'; file: string };
@@ -77,31 +78,8 @@ export function trivyInvocation(source: ScanSource, options: InvocationOptions =
   const args = source.kind === 'sbom' ? ['sbom', '--format', 'json', '--no-progress'] : ['image', '--format', 'json', '--scanners', 'vuln', '--no-progress'];
   if (options.trivyCacheDir) args.push('--cache-dir', options.trivyCacheDir);
   if (options.platform && source.kind !== 'sbom') args.push('--platform', options.platform);
-  switch (source.kind) {
-    case 'registry': {
-      const { access } = source;
-      args.push('--image-src', 'remote');
-      if (access.plainHttp || access.skipTlsVerify) args.push('--insecure');
-      if (access.caFile) env.SSL_CERT_FILE = access.caFile;
-      const { username, password, token } = access.credentials ?? {};
-      if (token) secretEnv.TRIVY_REGISTRY_TOKEN = token;
-      else if (password) {
-        if (username) env.TRIVY_USERNAME = username;
-        secretEnv.TRIVY_PASSWORD = password;
-      }
-      args.push(source.reference);
-      break;
-    }
-    case 'oci-dir':
-      args.push('--input', `${source.dir}${source.digest ? `@${source.digest}` : source.tag ? `:${source.tag}` : ''}`);
-      break;
-    case 'docker-archive':
-      args.push('--input', source.file);
-      break;
-    case 'sbom':
-      args.push(source.file);
-      break;
-  }
+  if (source.kind === 'sbom') args.push(source.file);
+  else addTrivyImageSource(source, { args, env, secretEnv });
   return { args, env, secretEnv };
 }
 
