@@ -8,8 +8,7 @@
  *   node -r swc-register referrer-writer.ts HOST REPOSITORY SUBJECT_JSON ARTIFACT_TYPE
  */
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { isShipshapeError } from '../errors';
+import { runChildMain, waitForLine } from './child-main';
 import { sha256Digest } from '../oci/digest';
 import { descriptorSchema } from '../oci/manifest';
 import { OCI_EMPTY, OCI_MANIFEST } from '../oci/media-types';
@@ -53,22 +52,4 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify({ digest: pushed.digest, indexWrites })}\n`);
 }
 
-function waitForLine(expected: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: process.stdin });
-    lines.on('line', (line) => {
-      if (line.trim() !== expected) return;
-      resolve(); // before close(), whose 'close' event would otherwise reject first
-      lines.close();
-    });
-    lines.on('close', () => reject(new Error(`stdin closed before "${expected}"`)));
-  });
-}
-
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${isShipshapeError(error) ? error.describe() : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runChildMain(main);

@@ -9,8 +9,7 @@
  *   node -r <ts register> legacy-signer.ts HOST REPOSITORY IMAGE_DIGEST
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { isShipshapeError } from '../../../errors';
+import { runChildMain, waitForLine } from '../../../test-support/child-main';
 import { RegistryClient } from '../../../oci/registry/client';
 import { RegistryRepository } from '../../../oci/registry/repository';
 import { keySigningSetup } from '../../key-signer';
@@ -39,22 +38,4 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify({ publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), added: result.added, tagWrites })}\n`);
 }
 
-function waitForLine(expected: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: process.stdin });
-    lines.on('line', (line) => {
-      if (line.trim() !== expected) return;
-      resolve(); // before close(), whose 'close' event would otherwise reject first
-      lines.close();
-    });
-    lines.on('close', () => reject(new Error(`stdin closed before "${expected}"`)));
-  });
-}
-
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${isShipshapeError(error) ? error.describe() : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runChildMain(main);
