@@ -16,40 +16,32 @@ import { platformImages } from '../../sbom/platforms';
 import { sourceDateEpoch } from '../../sbom/writers';
 import { createSigningSetups } from '../../signing/setup';
 import { verificationPolicy } from '../../signing/policy';
+import { addSigningFlags, addVerificationFlags, signingLayer, verificationLayer, type SigningFlags, type VerificationFlags } from '../signing-flags';
 import type { CommandContext } from '../context';
 import { loadCommandConfig, registryClientFor } from '../engine';
 
 const IMAGE_HELP = 'REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG|@DIGEST] or docker-archive:FILE';
 
-interface GenerateFlags {
+interface GenerateFlags extends SigningFlags {
   image: string;
   format?: SbomFormat;
   output?: string;
   tool?: (typeof SBOM_TOOLS)[number];
   platform?: string;
   attach?: boolean;
-  key?: string;
-  keyless?: boolean;
-  signatureFormat?: (typeof SIGNATURE_FORMATS)[number];
 }
 
-interface DownloadFlags {
+interface DownloadFlags extends VerificationFlags {
   image: string;
   format?: SbomFormat;
   output?: string;
   platform?: string;
-  key?: string;
-  certificateIdentity?: string;
-  certificateIdentityRegexp?: string;
-  certificateOidcIssuer?: string;
-  certificateOidcIssuerRegexp?: string;
-  trustedRoot?: string;
 }
 
 export function registerSbomCommands(program: Command, context: () => CommandContext): void {
   const sbom = program.command('sbom').description('generate SBOMs of images and read attached ones back');
 
-  sbom
+  const generateCommand = sbom
     .command('generate')
     .description('write the SBOM of an image (by digest); --attach stores it as a signed attestation')
     .requiredOption('--image <ref>', IMAGE_HELP)
@@ -57,34 +49,23 @@ export function registerSbomCommands(program: Command, context: () => CommandCon
     .option('--output <file>', 'write the document here (default: stdout); with --platform all, a directory')
     .addOption(new Option('--tool <tool>', 'who catalogs the image (default: sbom.tool, native)').choices([...SBOM_TOOLS]))
     .option('--platform <platform>', 'OS/ARCH[/VARIANT] of a multi-arch image, or all (default: the host platform)')
-    .option('--attach', 'attach the SBOM to the image as a signed in-toto attestation')
-    .option('--key <ref>', 'private key to sign the attestation: cosign.key, a PEM file, env://VAR (password from COSIGN_PASSWORD)')
-    .option('--keyless', 'sign the attestation with Sigstore keyless (Fulcio certificate, Rekor entry)')
-    .addOption(new Option('--signature-format <format>', 'bundle (cosign v3), legacy (.att tag: cosign v2, Kyverno) or both').choices([...SIGNATURE_FORMATS]))
-    .action(async (flags: GenerateFlags) => generate(flags, context()));
+    .option('--attach', 'attach the SBOM to the image as a signed in-toto attestation');
+  addSigningFlags(generateCommand).action(async (flags: GenerateFlags) => generate(flags, context()));
 
-  sbom
+  const downloadCommand = sbom
     .command('download')
     .description('print the SBOM attached to an image, after verifying its attestation (like cosign download + verify-attestation)')
     .requiredOption('--image <ref>', IMAGE_HELP)
     .addOption(new Option('--format <format>', 'which SBOM (default: sbom.format, cyclonedx-json)').choices([...SBOM_FORMATS]))
     .option('--output <file>', 'write the document here (default: stdout)')
-    .option('--platform <platform>', 'OS/ARCH[/VARIANT] of a multi-arch image (default: the host platform)')
-    .option('--key <ref>', 'public key (cosign.pub, env://VAR) or a private key to take the public half of')
-    .option('--certificate-identity <identity>', 'the exact signer identity (certificate SAN)')
-    .option('--certificate-identity-regexp <regexp>', 'a regexp the signer identity must match (Go syntax, unanchored)')
-    .option('--certificate-oidc-issuer <url>', 'the exact OIDC issuer')
-    .option('--certificate-oidc-issuer-regexp <regexp>', 'a regexp the OIDC issuer must match')
-    .option('--trusted-root <file>', 'a Sigstore trusted_root.json (default: the public-good root via TUF)')
-    .action(async (flags: DownloadFlags) => download(flags, context()));
+    .option('--platform <platform>', 'OS/ARCH[/VARIANT] of a multi-arch image (default: the host platform)');
+  addVerificationFlags(downloadCommand).action(async (flags: DownloadFlags) => download(flags, context()));
 }
 
 async function generate(flags: GenerateFlags, context: CommandContext): Promise<void> {
-  if (flags.key && flags.keyless) throw new ShipshapeError('usage', '--key and --keyless are two ways of signing; pass one');
-  const signingFlags = { ...(flags.key ? { key: flags.key, keyless: false } : {}), ...(flags.keyless ? { keyless: true } : {}), ...(flags.signatureFormat ? { format: flags.signatureFormat } : {}) };
   const cli = {
     sbom: dropUndefined({ format: flags.format, tool: flags.tool, platform: flags.platform, attach: flags.attach }),
-    ...(Object.keys(signingFlags).length > 0 ? { signing: signingFlags } : {}),
+    ...signingLayer(flags),
   };
   const loaded = await loadCommandConfig(context, cli);
   const { sbom, signing } = loaded.config;
@@ -164,20 +145,8 @@ async function attachAll(opened: OpenedImage, sboms: ImageSbom[], setups: Awaite
 }
 
 async function download(flags: DownloadFlags, context: CommandContext): Promise<void> {
-  const identityFlags = dropUndefined({
-    identity: flags.certificateIdentity,
-    identityRegexp: flags.certificateIdentityRegexp,
-    oidcIssuer: flags.certificateOidcIssuer,
-    oidcIssuerRegexp: flags.certificateOidcIssuerRegexp,
-  });
-  const anyIdentityFlag = Object.keys(identityFlags).length > 0;
-  if (flags.key && anyIdentityFlag) throw new ShipshapeError('usage', '--key and --certificate-* are two ways of verifying; pass one');
   if (flags.platform === 'all') throw new ShipshapeError('usage', '`sbom download` reads one image; pass one platform, e.g. --platform linux/amd64');
-  const verifyLayer = flags.key ? { key: flags.key } : anyIdentityFlag ? identityFlags : undefined;
-  const cli = {
-    sbom: dropUndefined({ format: flags.format, platform: flags.platform }),
-    signing: { ...(verifyLayer ? { verify: verifyLayer } : {}), ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}) },
-  };
+  const cli = { sbom: dropUndefined({ format: flags.format, platform: flags.platform }), ...verificationLayer(flags) };
   const loaded = await loadCommandConfig(context, cli);
   const { sbom, signing } = loaded.config;
   const client = await registryClientFor(context, loaded);
