@@ -53,6 +53,7 @@ const SECURITY_YAML = `security:
     key: cosign.key
     verify:
       enabled: true
+      key: cosign.pub
   sbom:
     enabled: true
     format: cyclonedx-json

@@ -1,23 +1,14 @@
-/** @shipshape/core public API: the engine modules the Nx plugin and other callers build on. */
-export * from './errors';
-export * from './version';
-export * from './exec';
-export * from './config';
-export * from './ci';
-export * from './oci/reference';
-export { openImage, type OpenedImage, type OpenOptions } from './oci/open';
-export { describeImage, selectPlatform, type ImageDescription } from './oci/image';
-export { RegistryClient, type RegistryClientOptions, type RegistryHostSettings } from './oci/registry/client';
-export { registryHostSettings } from './oci/registry/settings';
-export { generateKeyPair, loadPublicKey, loadSigningKey } from './signing/keys';
-export { createSigningSetups, type SigningSetups } from './signing/setup';
-export { signImage, type SignImageResult } from './signing/sign-image';
-export { verifyImage } from './signing/verify-image';
-export { verificationPolicy } from './signing/policy';
-export type { ImageVerification, VerifiedSignature, VerificationPolicy, SignatureFormat } from './signing/types';
-export { attachAttestation, verifyAttestations, type AttachedAttestation, type VerifiedStatement } from './attest/attestation';
-export { generateProvenance, SLSA_PROVENANCE_V1, type GeneratedProvenance } from './provenance';
-export { generateImageSboms, attachSbom, downloadSbom, type ImageSbom } from './sbom';
-export { cosignRepositoryName } from './attest/statement';
-export * from './scan';
+/**
+ * @shipshape/core public API: every engine module. Callers that want only part of it (and a faster
+ * start) import an entry point instead: `@shipshape/core/base`, `/signing`, `/attest`, `/sbom`,
+ * `/scan`, `/provenance` (src/entry/).
+ */
+export * from './entry/base';
+export * from './entry/signing';
+export * from './entry/attest';
+export * from './entry/sbom';
+export * from './entry/scan';
+export * from './entry/provenance';
 export { runCli } from './cli/main';
+// config's SignatureFormat (what security.yaml may say, incl. "both") is shadowed here, as before, by the format of one signature.
+export type { SignatureFormat } from './entry/signing';

@@ -1,5 +1,5 @@
 /** @shipshape/nx: the Nx plugin. Executors and generators are thin adapters over @shipshape/core. */
-export { VERSION as SHIPSHAPE_VERSION } from '@shipshape/core';
+export { VERSION as SHIPSHAPE_VERSION } from '@shipshape/core/base';
 
 export { default as imageDigestExecutor } from './executors/image-digest/executor';
 export type { ImageDigestExecutorOptions } from './executors/image-digest/schema';

@@ -4,8 +4,8 @@
  * setup's signer and witnesses provide).
  */
 import type { Bundle } from '@sigstore/bundle';
-import { DSSEBundleBuilder } from '@sigstore/sign';
 import { ShipshapeError } from '../errors';
+import { loadSigstoreSign } from '../signing/lazy-sigstore';
 import type { SigningSetup } from '../signing/types';
 import { IN_TOTO_PAYLOAD_TYPE } from '../signing/types';
 import type { Statement } from './statement';
@@ -16,6 +16,7 @@ export function statementPayload(statement: Statement): Buffer {
 }
 
 export async function createAttestationBundle(setup: SigningSetup, statement: Statement): Promise<Bundle> {
+  const { DSSEBundleBuilder } = await loadSigstoreSign();
   const builder = new DSSEBundleBuilder({ signer: setup.signer, witnesses: setup.witnesses });
   try {
     return await builder.create({ data: statementPayload(statement), type: IN_TOTO_PAYLOAD_TYPE });

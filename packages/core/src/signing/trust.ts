@@ -7,10 +7,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { getTrustedRoot } from '@sigstore/tuf';
 import { toTrustMaterial } from '@sigstore/verify';
 import { z } from 'zod';
 import { ShipshapeError } from '../errors';
+import { loadSigstoreTuf } from './lazy-sigstore';
 
 /** The public-good TUF repository sigstore clients start from (its root is shipped with @sigstore/tuf). */
 export const PUBLIC_GOOD_TUF_URL = 'https://tuf-repo-cdn.sigstore.dev';
@@ -101,6 +101,7 @@ export function parseTrustedRoot(json: unknown, where: string): TrustedRootJson 
 /** The trusted root from a TUF repository (default: public-good), verified by TUF and cached. */
 export async function fetchTrustedRootWithTuf(options: TufOptions = {}): Promise<TrustedRootJson> {
   const mirrorURL = options.mirrorURL ?? PUBLIC_GOOD_TUF_URL;
+  const { getTrustedRoot } = await loadSigstoreTuf();
   let root: TrustedRoot;
   try {
     root = await getTrustedRoot({

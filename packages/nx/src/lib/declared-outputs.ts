@@ -6,7 +6,7 @@
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { getOutputsForTargetAndConfiguration } from '@nx/devkit';
-import { ShipshapeError } from '@shipshape/core';
+import { ShipshapeError } from '@shipshape/core/base';
 
 const GLOB_CHARS = /[*?[\]{}!]/;
 

@@ -3,7 +3,7 @@
  * configuration and a registry client built from it.
  */
 import * as path from 'node:path';
-import { loadConfig, RegistryClient, registryHostSettings, type LoadedConfig, type Logger } from '@shipshape/core';
+import { loadConfig, RegistryClient, registryHostSettings, type LoadedConfig, type Logger } from '@shipshape/core/base';
 
 /**
  * Defaults → `<workspace>/security.yaml` → `<project>/security.yaml` → `overrides` (the target's

@@ -4,7 +4,7 @@
  * one clear line (plus its hint), never a stack trace unless --verbose.
  */
 import type { ExecutorContext } from '@nx/devkit';
-import { createLogger, isShipshapeError, type Logger, type LogSink } from '@shipshape/core';
+import { createLogger, isShipshapeError, type Logger, type LogSink } from '@shipshape/core/base';
 
 /** Nx shows both streams; errors and warnings on stderr as tools usually do. */
 const terminalSink: LogSink = {

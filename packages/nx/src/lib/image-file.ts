@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ShipshapeError } from '@shipshape/core';
+import { ShipshapeError } from '@shipshape/core/base';
 import { z } from 'zod';
 
 const digest = z.string().regex(/^sha(256|384|512):[0-9a-f]{64,128}$/, 'expected a digest such as sha256:<64 hex>');

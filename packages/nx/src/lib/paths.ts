@@ -1,6 +1,6 @@
 /** Output paths, in the two forms needed: workspace-relative files and Nx `outputs` patterns. */
 import * as path from 'node:path';
-import type { ImageReference } from '@shipshape/core';
+import type { ImageReference } from '@shipshape/core/base';
 import { IMAGE_FILE_NAME, OUTPUT_ROOT, STEP_OUTPUT_DIRS } from './names';
 
 /** `dist/shipshape/<projectRoot>` (posix, workspace-relative); a root project (`.`) gets `dist/shipshape`. */

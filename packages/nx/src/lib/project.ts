@@ -1,6 +1,6 @@
 /** The project an executor runs for, from its ExecutorContext. */
 import type { ExecutorContext } from '@nx/devkit';
-import { ShipshapeError } from '@shipshape/core';
+import { ShipshapeError } from '@shipshape/core/base';
 
 export interface ExecutorProject {
   name: string;

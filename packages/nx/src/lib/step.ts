@@ -7,19 +7,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import {
-  isRequired,
-  isShipshapeError,
-  openImage,
-  parseReference,
-  secrets,
-  type Feature,
-  type LoadedConfig,
-  type Logger,
-  type OpenedImage,
-  type RegistryClient,
-  type SecurityConfig,
-} from '@shipshape/core';
+import { isRequired, isShipshapeError, openImage, parseReference, secrets, type Feature, type LoadedConfig, type Logger, type LogSink, type OpenedImage, type RegistryClient, type SecurityConfig } from '@shipshape/core/base';
 import { loadProjectConfig, registryClientFor } from './engine';
 import { runExecutorBody } from './executor-output';
 import { readImageFile, type ImageFile } from './image-file';
@@ -64,8 +52,10 @@ export interface StepSpec<O extends StepOptions> {
   run(step: StepRun): Promise<{ summary: string; result: Record<string, unknown>; failure?: string }>;
 }
 
-export function runStep<O extends StepOptions>(spec: StepSpec<O>, options: O, context: ExecutorContext): Promise<{ success: boolean }> {
-  return runExecutorBody(context, async (logger) => {
+export function runStep<O extends StepOptions>(spec: StepSpec<O>, options: O, context: ExecutorContext, sink?: LogSink): Promise<{ success: boolean }> {
+  return runExecutorBody(
+    context,
+    async (logger) => {
     const project = executorProject(context);
     const loaded = await loadProjectConfig(context.root, project.root, spec.overrides(options));
     const { config } = loaded;
@@ -83,7 +73,7 @@ export function runStep<O extends StepOptions>(spec: StepSpec<O>, options: O, co
     try {
       const opened = openImage(referenceInWorkspace(parseReference(image.image), context.root), { client });
       const { summary, result, failure } = await spec.run({ config, loaded, image, opened, client, logger, project, outputDir: outputDir ?? '', workspaceRoot: context.root });
-      if (outputDir) await writeResult(outputDir, { step: spec.name, image: image.image, status: failure ? 'policy-failed' : 'ok', ...result });
+      if (outputDir) await writeResult(outputDir, context.root, { step: spec.name, image: image.image, status: failure ? 'policy-failed' : 'ok', ...result });
       logger.info(`${project.name}: ${summary}`);
       if (failure) logger.error(`${project.name}: ${spec.name}: ${failure}`);
       return failure === undefined;
@@ -91,15 +81,21 @@ export function runStep<O extends StepOptions>(spec: StepSpec<O>, options: O, co
       if (isRequired(config, spec.feature) || !isShipshapeError(error) || error.kind === 'usage' || error.kind === 'config') throw error;
       // Fail-open (DESIGN principle 1): said plainly, recorded, and the release continues.
       logger.warn(`${project.name}: ${spec.name} failed, continuing (not required): ${error.describe()}`);
-      if (outputDir) await writeResult(outputDir, { step: spec.name, image: image.image, status: 'failed', reason: error.message });
+      if (outputDir) await writeResult(outputDir, context.root, { step: spec.name, image: image.image, status: 'failed', reason: error.message });
       return true;
     } finally {
       client.close();
     }
-  });
+    },
+    sink,
+  );
 }
 
-async function writeResult(outputDir: string, result: Record<string, unknown>): Promise<void> {
-  // Cached outputs travel to remote caches: nothing registered as a secret may be in them.
-  await writeFile(path.join(outputDir, 'result.json'), `${JSON.stringify(secrets.redactValue(result), null, 2)}\n`);
+async function writeResult(outputDir: string, workspaceRoot: string, result: Record<string, unknown>): Promise<void> {
+  // Cached outputs travel to remote caches: nothing registered as a secret may be in them, and paths
+  // inside the workspace are written relative to it, so a result restored on another machine (or
+  // another checkout directory) reads the same.
+  const json = JSON.stringify(secrets.redactValue(result), null, 2);
+  const rootInJson = JSON.stringify(`${workspaceRoot}${path.sep}`).slice(1, -1);
+  await writeFile(path.join(outputDir, 'result.json'), `${json.split(rootInJson).join('')}\n`);
 }

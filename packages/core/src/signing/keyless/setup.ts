@@ -3,11 +3,12 @@
  * CI's OIDC token, the signature witnessed by Rekor (and a timestamp authority when configured).
  * The result is a SigningSetup the bundle builders use like any other signer.
  */
-import { FulcioSigner, RekorWitness, TSAWitness, type Signer, type Witness } from '@sigstore/sign';
+import type { Signer, Witness } from '@sigstore/sign';
 import type { CiEnv } from '../../ci';
 import { PUBLIC_FULCIO_URL, PUBLIC_REKOR_URL } from '../../config/schema';
 import { ShipshapeError } from '../../errors';
 import type { Logger } from '../../exec/logger';
+import { loadSigstoreSign } from '../lazy-sigstore';
 import type { SigningSetup } from '../types';
 import { sigstoreServiceError, type SigstoreService } from './errors';
 import { assertUsableForFulcio, cachingTokenProvider, certificateIdentityForClaims, ciTokenProvider, describeSource, type OidcTokenProvider } from './token';
@@ -61,6 +62,7 @@ export async function keylessSigningSetup(options: KeylessSigningOptions): Promi
   const identity = certificateIdentityForClaims(token.claims);
   logger.debug(`keyless signing as ${identity} (issuer ${token.claims.iss}, token from ${describeSource(token)}): Fulcio ${fulcioUrl}, ${tlogUpload ? `Rekor ${rekorUrl}` : 'no transparency log'}${tsaUrl ? `, timestamp authority ${tsaUrl}` : ''}`);
 
+  const { FulcioSigner, RekorWitness, TSAWitness } = await loadSigstoreSign();
   const fetchOptions = { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, retry: options.retry ?? DEFAULT_RETRY };
   const fulcio = new FulcioSigner({
     fulcioBaseURL: fulcioUrl,

@@ -45,6 +45,14 @@ describe('decryptCosignPrivateKey on keys written by cosign', () => {
     expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
   });
 
+  it('decrypts a key once per process for the same password (a batch of Nx tasks signs with one key), and never remembers a failure', async () => {
+    const pem = fixture('sigstore-label-p256.key');
+    const first = await decryptCosignPrivateKey(pem, 'hello', 'cosign.key');
+    expect(await decryptCosignPrivateKey(pem, 'hello', 'cosign.key')).toBe(first);
+    expect((await failure(decryptCosignPrivateKey(pem, 'wrong', 'cosign.key'))).message).toMatch(/wrong password/);
+    expect((await failure(decryptCosignPrivateKey(pem, 'wrong', 'cosign.key'))).message).toMatch(/wrong password/);
+  });
+
   it('reads a key with CRLF line endings and text around the PEM block (as pasted into a CI secret)', async () => {
     const pasted = `my signing key:\r\n${fixture('sigstore-label-p256.key').replace(/\n/g, '\r\n')}\r\n`;
     await expect(decryptCosignPrivateKey(pasted, 'hello', 'env://KEY')).resolves.toMatchObject({ asymmetricKeyType: 'ec' });

@@ -7,7 +7,7 @@
  * (Go's encoding of []byte: standard base64, padded). The key is scrypt(password, salt, 32 bytes);
  * the ciphertext is NaCl secretbox; the plaintext is a PKCS#8 DER private key.
  */
-import { createPrivateKey, randomBytes, scrypt as scryptCallback, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, scrypt as scryptCallback, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import nacl from 'tweetnacl';
 import { z } from 'zod';
@@ -80,7 +80,22 @@ export async function encryptCosignPrivateKey(privateKey: KeyObject, password: s
  * password never is. Rejects what cosign rejects: other labels, other KDF or cipher names, other
  * scrypt parameters, and plaintexts that are not PKCS#8 (a SEC1 `EC PRIVATE KEY` inside, for one).
  */
-export async function decryptCosignPrivateKey(pem: string, password: string, where: string): Promise<KeyObject> {
+export function decryptCosignPrivateKey(pem: string, password: string, where: string): Promise<KeyObject> {
+  // scrypt with cosign's parameters costs ~100 ms of CPU and 64 MiB; a batch of Nx tasks (or sign
+  // then verify) in one process decrypts the same key once. Kept in memory only, failures not kept.
+  const id = createHash('sha256').update(where).update('\0').update(pem).update('\0').update(password).digest('hex');
+  let decrypted = decryptedKeys.get(id);
+  if (!decrypted) {
+    decrypted = decrypt(pem, password, where);
+    decryptedKeys.set(id, decrypted);
+    decrypted.catch(() => decryptedKeys.delete(id));
+  }
+  return decrypted;
+}
+
+const decryptedKeys = new Map<string, Promise<KeyObject>>();
+
+async function decrypt(pem: string, password: string, where: string): Promise<KeyObject> {
   const block = decodePem(pem, where);
   if (!block) throw new ShipshapeError('input', 'not a PEM file (no -----BEGIN ...----- line)', { where });
   if (!ENCRYPTED_KEY_LABELS.includes(block.label)) {

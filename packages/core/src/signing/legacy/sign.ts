@@ -6,8 +6,9 @@
  */
 import { verify as verifySignature } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
-import { InternalError, MessageSignatureBundleBuilder, type Signature, type Signer } from '@sigstore/sign';
+import type { Signature, Signer } from '@sigstore/sign';
 import { ShipshapeError } from '../../errors';
+import { loadSigstoreSign } from '../lazy-sigstore';
 import type { Descriptor } from '../../oci/manifest';
 import type { ImageStore } from '../../oci/store';
 import { SIMPLE_SIGNING_MEDIA_TYPE, type SigningSetup } from '../types';
@@ -78,6 +79,7 @@ async function signPayload(payload: Buffer, setup: SigningSetup, digest: string)
       return signature;
     },
   };
+  const { InternalError, MessageSignatureBundleBuilder } = await loadSigstoreSign();
   let bundle: Bundle;
   try {
     bundle = await new MessageSignatureBundleBuilder({ signer: capturing, witnesses: setup.witnesses }).create({ data: payload });

@@ -3,7 +3,8 @@
  * Prints `api → 127.0.0.1:5000/team/api@sha256:0123456789ab… (linux/amd64)`.
  */
 import type { ExecutorContext } from '@nx/devkit';
-import { openImage } from '@shipshape/core';
+import { openImage, type LogSink } from '@shipshape/core/base';
+import { batchConcurrency, batchExecutor } from '../../lib/batch';
 import { assertDeclaredOutput } from '../../lib/declared-outputs';
 import { loadProjectConfig, registryClientFor } from '../../lib/engine';
 import { runExecutorBody, shortDigest } from '../../lib/executor-output';
@@ -13,8 +14,10 @@ import { executorProject } from '../../lib/project';
 import { imageCandidates, resolveFirst } from './find-image';
 import type { ImageDigestExecutorOptions } from './schema';
 
-export default async function imageDigestExecutor(options: ImageDigestExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  return runExecutorBody(context, async (logger) => {
+export default async function imageDigestExecutor(options: ImageDigestExecutorOptions, context: ExecutorContext, sink?: LogSink): Promise<{ success: boolean }> {
+  return runExecutorBody(
+    context,
+    async (logger) => {
     const project = executorProject(context);
     const outputFile = resolveInWorkspace(context.root, options.outputPath ?? defaultImageFile(project.root));
     assertDeclaredOutput(context, workspaceRelative(context.root, outputFile));
@@ -40,5 +43,10 @@ export default async function imageDigestExecutor(options: ImageDigestExecutorOp
     } finally {
       client.close();
     }
-  });
+    },
+    sink,
+  );
 }
+
+/** Nx batch mode: every ready task of this executor in one process (see lib/batch.ts). */
+export const batch = batchExecutor(imageDigestExecutor, batchConcurrency('registry'));

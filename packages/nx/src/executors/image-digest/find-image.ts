@@ -3,20 +3,7 @@
  * an `oci:` layout, a `docker-archive:`); the build's own record (`@nx-tools/nx-container`'s digest,
  * `@nx/docker`'s version file); the `image` option's tag, resolved in the registry.
  */
-import {
-  describeImage,
-  formatReference,
-  isNotFound,
-  parseReference,
-  parseRegistryReference,
-  pinDigest,
-  repositoryName,
-  ShipshapeError,
-  type ImageDescription,
-  type ImageReference,
-  type Logger,
-  type OpenedImage,
-} from '@shipshape/core';
+import { describeImage, formatReference, isNotFound, parseReference, parseRegistryReference, pinDigest, repositoryName, ShipshapeError, type ImageDescription, type ImageReference, type Logger, type OpenedImage } from '@shipshape/core/base';
 import { readNxContainerOutput } from '../../lib/build-outputs/nx-container';
 import { readNxDockerOutput } from '../../lib/build-outputs/nx-docker';
 import { referenceInWorkspace, workspaceRelative } from '../../lib/paths';

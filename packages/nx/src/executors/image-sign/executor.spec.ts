@@ -56,7 +56,8 @@ describe('image-sign and verify executors', () => {
     expect(signed.result.success).toBe(true);
     expect(signed.stdout.join('\n')).toContain(`api: signed ${image} (bundle, legacy) by key`);
     const recorded = await readFile(path.join(workspace.root, 'dist/shipshape/apps/api/signature/result.json'), 'utf8');
-    expect(JSON.parse(recorded)).toMatchObject({ step: 'image-sign', status: 'ok', digest, image });
+    expect(JSON.parse(recorded)).toMatchObject({ step: 'image-sign', status: 'ok', digest, image, signer: 'key keys/cosign.key (ECDSA P-256)' });
+    expect(recorded).not.toContain(workspace.root); // the same on every machine that restores it from a cache
     expect(recorded + signed.stdout.join('')).not.toContain(PASSWORD);
 
     const verified = await verify();

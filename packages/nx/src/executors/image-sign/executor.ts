@@ -3,11 +3,13 @@
  * Cached by digest: the same image is not signed twice. Prints `api: signed …@sha256:… (bundle, legacy) by key …`.
  */
 import type { ExecutorContext } from '@nx/devkit';
-import { createSigningSetups, signImage } from '@shipshape/core';
+import { type LogSink } from '@shipshape/core/base';
+import { createSigningSetups, signImage } from '@shipshape/core/signing';
+import { batchConcurrency, batchExecutor } from '../../lib/batch';
 import { runStep } from '../../lib/step';
 import type { ImageSignExecutorOptions } from './schema';
 
-export default function imageSignExecutor(options: ImageSignExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default function imageSignExecutor(options: ImageSignExecutorOptions, context: ExecutorContext, sink?: LogSink): Promise<{ success: boolean }> {
   return runStep(
     {
       name: 'image-sign',
@@ -25,5 +27,9 @@ export default function imageSignExecutor(options: ImageSignExecutorOptions, con
     },
     options,
     context,
+    sink,
   );
 }
+
+/** Nx batch mode: every ready task of this executor in one process (see lib/batch.ts). */
+export const batch = batchExecutor(imageSignExecutor, batchConcurrency('registry'));

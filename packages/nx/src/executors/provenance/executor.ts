@@ -6,13 +6,17 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { attachAttestation, createSigningSetups, generateProvenance } from '@shipshape/core';
+import { type LogSink } from '@shipshape/core/base';
+import { createSigningSetups } from '@shipshape/core/signing';
+import { attachAttestation } from '@shipshape/core/attest';
+import { generateProvenance } from '@shipshape/core/provenance';
 import { projectOutputDir } from '../../lib/paths';
+import { batchConcurrency, batchExecutor } from '../../lib/batch';
 import { runStep } from '../../lib/step';
 import { STEP_OUTPUT_DIRS } from '../../lib/names';
 import type { ProvenanceExecutorOptions } from './schema';
 
-export default function provenanceExecutor(options: ProvenanceExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default function provenanceExecutor(options: ProvenanceExecutorOptions, context: ExecutorContext, sink?: LogSink): Promise<{ success: boolean }> {
   return runStep(
     {
       name: 'provenance',
@@ -43,8 +47,12 @@ export default function provenanceExecutor(options: ProvenanceExecutorOptions, c
     },
     options,
     context,
+    sink,
   );
 }
+
+/** Nx batch mode: every ready task of this executor in one process (see lib/batch.ts). */
+export const batch = batchExecutor(provenanceExecutor, batchConcurrency('registry'));
 
 /** An earlier step's report files (not its result.json bookkeeping), as provenance byproducts. */
 async function resultFiles(dir: string): Promise<string[]> {

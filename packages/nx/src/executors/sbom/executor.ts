@@ -5,14 +5,18 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { attachSbom, cosignRepositoryName, createSigningSetups, generateImageSboms } from '@shipshape/core';
+import { type LogSink } from '@shipshape/core/base';
+import { createSigningSetups } from '@shipshape/core/signing';
+import { cosignRepositoryName } from '@shipshape/core/attest';
+import { attachSbom, generateImageSboms } from '@shipshape/core/sbom';
 import { STEP_OUTPUT_DIRS } from '../../lib/names';
+import { batchConcurrency, batchExecutor } from '../../lib/batch';
 import { runStep } from '../../lib/step';
 import type { SbomExecutorOptions } from './schema';
 
 const EXTENSION = { 'cyclonedx-json': 'cdx.json', 'spdx-json': 'spdx.json' } as const;
 
-export default function sbomExecutor(options: SbomExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default function sbomExecutor(options: SbomExecutorOptions, context: ExecutorContext, sink?: LogSink): Promise<{ success: boolean }> {
   return runStep(
     {
       name: 'sbom',
@@ -45,5 +49,9 @@ export default function sbomExecutor(options: SbomExecutorOptions, context: Exec
     },
     options,
     context,
+    sink,
   );
 }
+
+/** Nx batch mode: every ready task of this executor in one process (see lib/batch.ts). */
+export const batch = batchExecutor(sbomExecutor, batchConcurrency('cpu'));

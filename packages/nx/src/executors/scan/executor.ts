@@ -6,13 +6,15 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { renderReport, renderTable, runScanStep } from '@shipshape/core';
+import { type LogSink } from '@shipshape/core/base';
+import { renderReport, renderTable, runScanStep } from '@shipshape/core/scan';
 import { STEP_OUTPUT_DIRS } from '../../lib/names';
 import { projectOutputDir } from '../../lib/paths';
+import { batchConcurrency, batchExecutor } from '../../lib/batch';
 import { runStep } from '../../lib/step';
 import type { ScanExecutorOptions } from './schema';
 
-export default function scanExecutor(options: ScanExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default function scanExecutor(options: ScanExecutorOptions, context: ExecutorContext, sink?: LogSink): Promise<{ success: boolean }> {
   return runStep(
     {
       name: 'scan',
@@ -37,8 +39,12 @@ export default function scanExecutor(options: ScanExecutorOptions, context: Exec
     },
     options,
     context,
+    sink,
   );
 }
+
+/** Nx batch mode: every ready task of this executor in one process (see lib/batch.ts). */
+export const batch = batchExecutor(scanExecutor, batchConcurrency('cpu'));
 
 async function projectSbom(dir: string): Promise<string> {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => /^sbom.*\.(cdx|spdx)\.json$/.test(f)).sort();

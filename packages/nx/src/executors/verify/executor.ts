@@ -3,11 +3,13 @@
  * policy (a key, or a keyless identity and issuer). Never cached: what is in the registry can change.
  */
 import type { ExecutorContext } from '@nx/devkit';
-import { ShipshapeError, verificationPolicy, verifyImage } from '@shipshape/core';
+import { ShipshapeError, type LogSink } from '@shipshape/core/base';
+import { verificationPolicy, verifyImage } from '@shipshape/core/signing';
+import { batchConcurrency, batchExecutor } from '../../lib/batch';
 import { runStep } from '../../lib/step';
 import type { VerifyExecutorOptions } from './schema';
 
-export default function verifyExecutor(options: VerifyExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default function verifyExecutor(options: VerifyExecutorOptions, context: ExecutorContext, sink?: LogSink): Promise<{ success: boolean }> {
   return runStep(
     {
       name: 'verify',
@@ -32,5 +34,9 @@ export default function verifyExecutor(options: VerifyExecutorOptions, context: 
     },
     options,
     context,
+    sink,
   );
 }
+
+/** Nx batch mode: every ready task of this executor in one process (see lib/batch.ts). */
+export const batch = batchExecutor(verifyExecutor, batchConcurrency('registry'));

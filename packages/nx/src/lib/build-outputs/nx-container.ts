@@ -5,7 +5,7 @@
  * `containerimage.digest`; the metadata's `image.name` lists the tags it was built (and pushed) as.
  */
 import * as path from 'node:path';
-import { isDigest, ShipshapeError } from '@shipshape/core';
+import { isDigest, ShipshapeError } from '@shipshape/core/base';
 import { z } from 'zod';
 import { readSmallFile } from './read-small-file';
 

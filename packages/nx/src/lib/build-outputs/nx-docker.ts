@@ -5,7 +5,7 @@
  * `nx release publish` then pushes. So the reference comes from that file; the digest from the registry.
  */
 import * as path from 'node:path';
-import { ShipshapeError } from '@shipshape/core';
+import { ShipshapeError } from '@shipshape/core/base';
 import { readSmallFile } from './read-small-file';
 
 export const NX_DOCKER_PLUGIN = '@nx/docker';

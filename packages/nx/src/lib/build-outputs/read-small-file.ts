@@ -1,6 +1,6 @@
 /** Reads a small text file another tool wrote; undefined when it is not there. */
 import { readFile, stat } from 'node:fs/promises';
-import { ShipshapeError } from '@shipshape/core';
+import { ShipshapeError } from '@shipshape/core/base';
 
 /** Build outputs are a digest, a tag or a few KB of JSON; anything near this is the wrong file. */
 const MAX_BYTES = 1024 * 1024;

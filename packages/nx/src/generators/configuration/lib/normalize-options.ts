@@ -1,6 +1,6 @@
 /** The generator's options with the project read and its build target found. */
 import { readProjectConfiguration, type Tree } from '@nx/devkit';
-import { isShipshapeError, parseReference } from '@shipshape/core';
+import { isShipshapeError, parseReference } from '@shipshape/core/base';
 import type { ConfigurationGeneratorOptions } from '../schema';
 import { detectBuildTarget, type BuildTarget } from './detect-build-target';
 
