@@ -217,6 +217,8 @@ describe('nx run-many -t release in a fresh workspace', () => {
 
   it('signs every image; the signatures are in the registry and verify', async () => {
     const result = await release(['run-many', '-t', 'release'], 'first release');
+    // Nx batch mode: each executor's tasks of all projects ran in one process, not one process per task.
+    expect(result.output).toMatch(new RegExp(`Running ${projects.length} tasks with @shipshape/nx:image-digest`));
     for (const project of projects) {
       const tasks = shipshapeTasks(result, project.name);
       expect(tasks.map((t) => t.target).sort()).toEqual(['image-digest', 'verify', ...cached(project.name)].sort());
