@@ -34,7 +34,7 @@ export interface FaultProxyOptions {
    * A scripted fault for this request, consulted before the random choice: for tests of one
    * precise failure (e.g. the response to the second chunk of an upload is lost).
    */
-  decide?: (request: { method: string; path: string }) => FaultDecision | undefined;
+  decide?: (request: { method: string; path: string; range?: string }) => FaultDecision | undefined;
 }
 
 export type ResetCut = 'before-headers' | 'after-headers' | 'mid-body';
@@ -43,6 +43,8 @@ export interface FaultDecision {
   kind: FaultKind;
   /** For `reset-after`: where to drop the connection (default: random among those that apply). */
   cut?: ResetCut;
+  /** How to drop it: a TCP reset (which can lose bytes already sent) or a plain close (default: random). */
+  drop?: 'reset' | 'close';
 }
 
 export interface InjectedFault {
@@ -53,6 +55,8 @@ export interface InjectedFault {
   cut?: ResetCut;
   /** The upstream status the client never (fully) received, for `reset-after`. */
   upstreamStatus?: number;
+  /** As scripted: a TCP reset or a plain close. */
+  drop?: 'reset' | 'close';
 }
 
 export interface FaultProxy {
@@ -123,9 +127,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return headers;
   }
 
-  function dropConnection(socket: Socket): void {
+  function dropConnection(socket: Socket, how?: 'reset' | 'close'): void {
     // Half the time a TCP RST (ECONNRESET at the client), half a plain close (socket hang up / aborted).
-    if (random() < 0.5 && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+    const reset = how ? how === 'reset' : random() < 0.5;
+    if (reset && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
     else socket.destroy();
   }
 
@@ -188,7 +193,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         const part = chunk.subarray(0, limit - sent);
         sent += part.length;
         res.write(part);
-        if (sent >= limit) setImmediate(() => dropConnection(req.socket));
+        if (sent >= limit) setImmediate(() => dropConnection(req.socket, fault.drop));
       });
     });
     req.pipe(upstreamRequest);
@@ -197,14 +202,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    const scripted = options.decide?.({ method, path });
+    const scripted = options.decide?.({ method, path, range: req.headers.range });
     const kind = scripted?.kind ?? chooseFault(method, path);
     if (!kind) {
       forwarded++;
       forward(req, res);
       return;
     }
-    const fault: InjectedFault = { kind, method, path, ...(scripted?.cut ? { cut: scripted.cut } : {}) };
+    const fault: InjectedFault = { kind, method, path, ...(scripted?.cut ? { cut: scripted.cut } : {}), ...(scripted?.drop ? { drop: scripted.drop } : {}) };
     faults.push(fault);
     if (kind === '503' || kind === '429') answerFault(kind, res);
     else if (kind === 'reset-before') dropConnection(req.socket);

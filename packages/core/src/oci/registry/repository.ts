@@ -2,13 +2,14 @@
  * One registry repository as an ImageStore: manifests, blobs (streamed and verified), uploads
  * (existence check, cross-repository mount, monolithic or chunked), tags and referrers.
  */
-import { finished, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ShipshapeError } from '../../errors';
-import { readAllBounded, sha256Digest, verifyContent, VerifyingStream } from '../digest';
+import { readAllBounded, sha256Digest, verifyContent } from '../digest';
 import { descriptorSchema, imageIndexSchema, parseManifest, type Descriptor, type ImageIndex } from '../manifest';
 import { MANIFEST_ACCEPT, OCI_INDEX } from '../media-types';
 import { MAX_MANIFEST_BYTES, type FetchedManifest, type ImageStore, type ReferrersQuery } from '../store';
 import { addToReferrersFallback, manifestsToConfirm, readFallbackReferrers } from '../referrers';
+import { resumableBlobStream } from './blob-download';
 import type { RegistryClient } from './client';
 import { discard, header, type HttpResponse } from './http';
 
@@ -71,19 +72,12 @@ export class RegistryRepository implements ImageStore {
   }
 
   async openBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<Readable> {
-    const response = await this.send('GET', `blobs/${descriptor.digest}`, ['pull']);
-    if (response.status !== 200) throw await this.client.responseError(response, `fetching blob ${descriptor.digest}`, this.host, this.repository);
-    const where = `${this.location}@${descriptor.digest}`;
-    const verifying = new VerifyingStream(descriptor, where);
-    // pipe() alone would leave the consumer waiting forever when the connection breaks mid-body:
-    // the break must reach the consumer as an error, and a consumer that stops early must free the socket.
-    finished(response.body, (error) => {
-      if (error) verifying.destroy(new ShipshapeError('network', `the connection to ${this.host} broke while reading blob ${descriptor.digest}: ${error.message}`, { where, cause: error }));
-    });
-    verifying.on('close', () => {
-      if (!response.body.readableEnded) response.body.destroy();
-    });
-    return response.body.pipe(verifying);
+    const fetchFrom = (offset: number) => this.send('GET', `blobs/${descriptor.digest}`, ['pull'], offset > 0 ? { Range: `bytes=${offset}-` } : undefined);
+    const responseError = (response: HttpResponse) => this.client.responseError(response, `fetching blob ${descriptor.digest}`, this.host, this.repository);
+    const response = await fetchFrom(0);
+    if (response.status !== 200) throw await responseError(response);
+    // A connection that breaks mid-body is resumed from where it broke, and the whole is verified.
+    return resumableBlobStream({ descriptor, where: `${this.location}@${descriptor.digest}`, host: this.host, fetchFrom, responseError }, response);
   }
 
   async readBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>, maxBytes = BLOB_READ_LIMIT): Promise<Buffer> {
