@@ -121,16 +121,21 @@ export class RegistryClient {
    * `responseError`).
    */
   async requestWhole(host: string, request: RegistryRequest, maxBytes: number): Promise<{ response: HttpResponse; body?: Buffer }> {
+    return this.sendReadingWhole(() => this.request(host, request), request.method, maxBytes);
+  }
+
+  /** Sends and reads the whole body (2xx only); a body cut short is retried like a failed request, by sending again. */
+  private async sendReadingWhole(send: () => Promise<HttpResponse>, method: HttpRequest['method'], maxBytes: number): Promise<{ response: HttpResponse; body?: Buffer }> {
     for (let attempt = 0; ; attempt++) {
-      const response = await this.request(host, request);
+      const response = await send();
       if (response.status < 200 || response.status >= 300) return { response };
       try {
         return { response, body: await readBody(response, maxBytes) };
       } catch (error) {
-        const sent = { method: request.method, url: response.url };
+        const sent = { method, url: response.url };
         if (!isRetryableError(error) || attempt + 1 >= this.retry.attempts) throw this.networkError(error, sent);
         const delay = backoffDelay(attempt, this.retry, this.options.random);
-        this.options.logger?.debug(`${request.method} ${response.url.host}${response.url.pathname}: body cut short (${(error as Error).message}), retrying in ${delay} ms`);
+        this.options.logger?.debug(`${method} ${response.url.host}${response.url.pathname}: body cut short (${(error as Error).message}), retrying in ${delay} ms`);
         await sleep(delay);
       }
     }
@@ -275,26 +280,27 @@ export class RegistryClient {
     if (!realm) throw new ShipshapeError('network', `${host} sent a Bearer challenge without a realm`, { where: host });
     const url = new URL(realm);
     const service = challenge.params.service;
-    let response: HttpResponse;
+    let send: () => Promise<HttpResponse>;
     if (credentials?.identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.identityToken, client_id: 'shipshape' });
       if (service) form.set('service', service);
       form.set('scope', scopes.join(' '));
-      response = await this.sendWithRetry({ method: 'POST', url, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form.toString()) });
+      send = () => this.sendWithRetry({ method: 'POST', url, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form.toString()) });
     } else {
       if (service) url.searchParams.set('service', service);
       for (const scope of scopes) url.searchParams.append('scope', scope);
       const headers: Record<string, string> = credentials?.password
         ? { Authorization: `Basic ${Buffer.from(`${credentials.username ?? ''}:${credentials.password}`).toString('base64')}` }
         : {};
-      response = await this.sendWithRetry({ method: 'GET', url, headers });
+      send = () => this.sendWithRetry({ method: 'GET', url, headers });
     }
-    if (response.status !== 200) {
+    // A token answer cut mid-body is asked for again, as any registry response is.
+    const { response, body } = await this.sendReadingWhole(send, credentials?.identityToken ? 'POST' : 'GET', TOKEN_MAX_BYTES);
+    if (response.status !== 200 || !body) {
       discard(response);
       if (response.status === 401 || response.status === 403) throw await this.authError(host, scopes[0] ?? '', ` (token server ${url.host} answered ${response.status})`);
       throw new ShipshapeError('network', `the token server ${url.host} answered ${response.status}`, { where: url.origin });
     }
-    const body = await readBody(response, TOKEN_MAX_BYTES);
     let parsed: { token?: string; access_token?: string; expires_in?: number };
     try {
       parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
