@@ -64,6 +64,8 @@ export class RegistryClient {
   readonly transport: HttpTransport;
   private readonly hosts = new Map<string, Promise<HostState>>();
   private readonly tokens = new Map<string, CachedToken>();
+  /** Token requests under way, so concurrent requests for one scope share one answer. */
+  private readonly pendingTokens = new Map<string, Promise<CachedToken>>();
   private readonly credentials = new Map<string, Promise<Credentials | undefined>>();
   private readonly retry: RetryPolicy;
   private readonly env: NodeJS.ProcessEnv;
@@ -93,7 +95,7 @@ export class RegistryClient {
     const url = request.path.startsWith('/') ? new URL(request.path, state.base) : new URL(request.path);
     const scopes = [repositoryScope(request.repository, request.actions), ...(request.extraScopes ?? [])];
 
-    let authorization = await this.authorization(host, state.challenge, scopes, false);
+    let authorization = await this.authorization(host, request.repository, state.challenge, scopes, false);
     for (let authAttempt = 0; ; authAttempt++) {
       const response = await this.sendWithRetry({
         method: request.method,
@@ -109,7 +111,7 @@ export class RegistryClient {
       if (!challenge) return response;
       state.challenge = challenge;
       const wanted = challenge.params.scope ? [...new Set([...scopes, ...challenge.params.scope.split(' ')])] : scopes;
-      authorization = await this.authorization(host, challenge, wanted, true);
+      authorization = await this.authorization(host, request.repository, challenge, wanted, true);
       if (!authorization) throw await this.authError(host, request.repository, undefined);
     }
   }
@@ -148,7 +150,8 @@ export class RegistryClient {
     const where = `${host}/${repository}`;
     switch (response.status) {
       case 401:
-        return this.authError(host, repository, detail);
+        discard(response);
+        return (await this.insufficientScopeError(response, what, host, repository)) ?? this.authError(host, repository, detail);
       case 403:
         return new ShipshapeError('config', `${what}: access denied (403)${detail}`, { where, code: 'DENIED', hint: 'the credentials in use lack permission for this repository' });
       case 404:
@@ -160,6 +163,24 @@ export class RegistryClient {
 
   close(): void {
     this.transport.close();
+  }
+
+  /**
+   * A token registry's 401 `error="insufficient_scope"` to a client that logged in: the token server
+   * accepted the login but did not grant what was asked (no permission, or no such repository), so
+   * "the credentials were rejected" would send the user to fix the wrong thing.
+   */
+  private async insufficientScopeError(response: HttpResponse, what: string, host: string, repository: string): Promise<ShipshapeError | undefined> {
+    const challenge = parseChallenges(header(response, 'www-authenticate'))[0];
+    if (challenge?.scheme !== 'bearer' || challenge.params.error !== 'insufficient_scope') return undefined;
+    const credentials = await this.credentialsFor(host);
+    if (!credentials) return undefined;
+    const wanted = challenge.params.scope ? ` ${challenge.params.scope}` : '';
+    return new ShipshapeError('config', `${what}: access denied (401 insufficient_scope): the registry did not grant${wanted} to the credentials from ${credentials.source}`, {
+      where: `${host}/${repository}`,
+      code: 'DENIED',
+      hint: 'the credentials in use lack permission for this repository (or it does not exist); ask for access, or log in as an account that has it',
+    });
   }
 
   private async authError(host: string, repository: string, detail: string | undefined): Promise<ShipshapeError> {
@@ -255,7 +276,7 @@ export class RegistryClient {
     return found;
   }
 
-  private async authorization(host: string, challenge: Challenge | undefined, scopes: string[], refresh: boolean): Promise<string | undefined> {
+  private async authorization(host: string, repository: string, challenge: Challenge | undefined, scopes: string[], refresh: boolean): Promise<string | undefined> {
     if (!challenge) return undefined;
     const credentials = await this.credentialsFor(host);
     if (challenge.scheme === 'basic') {
@@ -269,16 +290,28 @@ export class RegistryClient {
     const key = `${host} ${[...scopes].sort().join(' ')}`;
     const cached = this.tokens.get(key);
     if (cached && !refresh && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
-    const token = await this.fetchToken(host, challenge, scopes, credentials);
+    let pending = this.pendingTokens.get(key);
+    if (!pending) {
+      pending = this.fetchToken(host, repository, challenge, scopes, credentials).finally(() => this.pendingTokens.delete(key));
+      this.pendingTokens.set(key, pending);
+    }
+    const token = await pending;
     this.tokens.set(key, token);
     return `Bearer ${token.token}`;
   }
 
   /** The distribution token flow: GET realm?service&scope (basic auth if we have a login), or the OAuth2 refresh-token POST. */
-  private async fetchToken(host: string, challenge: Challenge, scopes: string[], credentials: Credentials | undefined): Promise<CachedToken> {
+  private async fetchToken(host: string, repository: string, challenge: Challenge, scopes: string[], credentials: Credentials | undefined): Promise<CachedToken> {
     const realm = challenge.params.realm;
     if (!realm) throw new ShipshapeError('network', `${host} sent a Bearer challenge without a realm`, { where: host });
     const url = new URL(realm);
+    // A login (password or identity token) goes to the token server only encrypted, unless that host may speak plain HTTP.
+    if (credentials && url.protocol === 'http:' && !this.allowsPlainHttp(url.host)) {
+      throw new ShipshapeError('config', `${host} names a token server over plain HTTP (${url.origin}); the login from ${credentials.source} is not sent there unencrypted`, {
+        where: `${host}/${repository}`,
+        hint: `if that is really intended (a test registry), mark the token server's host insecure: registries."${url.host}".insecure: true`,
+      });
+    }
     const service = challenge.params.service;
     let send: () => Promise<HttpResponse>;
     if (credentials?.identityToken) {
@@ -297,8 +330,8 @@ export class RegistryClient {
     // A token answer cut mid-body is asked for again, as any registry response is.
     const { response, body } = await this.sendReadingWhole(send, credentials?.identityToken ? 'POST' : 'GET', TOKEN_MAX_BYTES);
     if (response.status !== 200 || !body) {
-      discard(response);
-      if (response.status === 401 || response.status === 403) throw await this.authError(host, scopes[0] ?? '', ` (token server ${url.host} answered ${response.status})`);
+      const refusal = await tokenRefusal(response, credentials?.identityToken !== undefined);
+      if (refusal !== undefined) throw await this.authError(host, repository, ` (token server ${url.host} answered ${response.status}${refusal})`);
       throw new ShipshapeError('network', `the token server ${url.host} answered ${response.status}`, { where: url.origin });
     }
     let parsed: { token?: string; access_token?: string; expires_in?: number };
@@ -319,6 +352,33 @@ export class RegistryClient {
 export function isLoopback(host: string): boolean {
   const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/** OAuth2 errors (RFC 6749 §5.2) that mean "this refresh token or client is not accepted". */
+const OAUTH_REFUSALS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
+
+/**
+ * Whether a token server's error answer refuses the credentials: 401 or 403, or, for the OAuth2
+ * refresh-token POST, a 400 whose `error` says the refresh token is invalid or expired (as RFC 6749
+ * has token servers answer). Returns a detail for the message (the OAuth2 error code), or undefined.
+ */
+async function tokenRefusal(response: HttpResponse, oauth: boolean): Promise<string | undefined> {
+  if (response.status === 401 || response.status === 403) {
+    discard(response);
+    return '';
+  }
+  if (!oauth || response.status !== 400) {
+    discard(response);
+    return undefined;
+  }
+  const body = await readBody(response, ERROR_BODY_MAX_BYTES).catch(() => undefined);
+  let error: unknown;
+  try {
+    error = (JSON.parse(body?.toString('utf8') ?? '') as { error?: unknown }).error;
+  } catch {
+    return undefined;
+  }
+  return typeof error === 'string' && OAUTH_REFUSALS.has(error) ? `: ${error}` : undefined;
 }
 
 function readCaFile(path: string, host: string): string {
