@@ -3,14 +3,17 @@
  * SBOM benchmark (figures, not a test). In one run, on one realistic image built here (the Debian 12
  * fixture plus system libraries and binaries, thousands of npm packages and two large binaries; see
  * sbom-image.mjs), each in a child process under /usr/bin/time (wall time, peak RSS):
- *   - floor:   read and decompress every layer, nothing else;
+ *   - floor:   read and decompress every layer, nothing else: one layer after the other (sequential),
+ *              and every layer at once (parallel; the native generator reads several layers at a
+ *              time, so this is the bar it is judged against);
  *   - native:  Shipshape's generator, cold layer cache;
  *   - trivy:   the same image, offline, cold cache;
  *   - warm:    a second image sharing the two base layers, with the layer cache the native run left
  *              (only its own layer should cost), next to the same image cold and an image of its own
  *              layer alone.
- * Then the targets: native >= 3x faster than trivy, within 2x of the floor, peak RSS < 200 MiB.
+ * Then the targets: native >= 3x faster than trivy, within 2x of the (parallel) floor, peak RSS < 200 MiB.
  *
+ * Runs are interleaved (round-robin) so a change in the machine's load hits every command alike.
  * Options: --runs N (3, the median is reported) --npm-packages N (3000) --binary-mib N (48) --keep
  * Needs: packages/core/dist built, the Debian 12 fixture layout (SHIPSHAPE_TEST_ENV_DIR), trivy
  * (SHIPSHAPE_TRIVY_PATH or the bundled one), /usr/bin/time. Run it through tools/bench/sbom.sh.
@@ -66,13 +69,22 @@ function timed(argv, label) {
   return { wall, cpu: user + system, rssKiB: rss, stdout: result.stdout.trim() };
 }
 
-function measure(label, makeArgv, runs = RUNS) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(timed(makeArgv(i), label));
-  const wall = median(samples.map((s) => s.wall));
-  const cpu = median(samples.map((s) => s.cpu));
-  const rssKiB = Math.max(...samples.map((s) => s.rssKiB));
-  return { label, wall, cpu, rssKiB, samples, last: samples.at(-1).stdout };
+/**
+ * Runs each [label, makeArgv] `runs` times, round-robin (run 1 of each, then run 2 of each, ...): on a
+ * shared machine the load changes from minute to minute, and interleaving gives every command the
+ * same share of it, so their ratios hold even when absolute times move.
+ */
+function measureInterleaved(commands, runs = RUNS) {
+  const samples = commands.map(() => []);
+  for (let i = 0; i < runs; i++) commands.forEach(([label, makeArgv], c) => samples[c].push(timed(makeArgv(i), label)));
+  return commands.map(([label], c) => ({
+    label,
+    wall: median(samples[c].map((s) => s.wall)),
+    cpu: median(samples[c].map((s) => s.cpu)),
+    rssKiB: Math.max(...samples[c].map((s) => s.rssKiB)),
+    samples: samples[c],
+    last: samples[c].at(-1).stdout,
+  }));
 }
 
 const worker = path.join(HERE, 'sbom-worker.mjs');
@@ -87,32 +99,46 @@ try {
 
   const fresh = async (name) => mkdtemp(path.join(work, `${name}-`));
 
-  const floor = measure('floor (read + decompress)', () => ['node', worker, 'floor', big.reference]);
   const nativeCaches = [];
-  const native = measure('native (cold layer cache)', (i) => {
-    nativeCaches[i] = path.join(work, `native-cache-${i}`);
-    return ['node', worker, 'native', big.reference, nativeCaches[i], path.join(work, `native-${i}.cdx.json`)];
-  });
   const trivyCaches = [];
   for (let i = 0; i < RUNS; i++) trivyCaches.push(await fresh(`trivy-cache-${i}`));
-  const trivy = measure('trivy (offline, cold cache)', (i) => [
-    TRIVY, 'image', '--format', 'cyclonedx', '--output', path.join(work, `trivy-${i}.cdx.json`), '--cache-dir', trivyCaches[i],
-    '--skip-db-update', '--skip-java-db-update', '--offline-scan', '--no-progress', '--quiet', '--input', `${built.layout}:big`,
+  const [floorSequential, floor, native, trivy] = measureInterleaved([
+    ['floor, sequential', () => ['node', worker, 'floor', big.reference]],
+    ['floor, parallel (the bar)', () => ['node', worker, 'floor-parallel', big.reference]],
+    [
+      'native (cold layer cache)',
+      (i) => {
+        nativeCaches[i] = path.join(work, `native-cache-${i}`);
+        return ['node', worker, 'native', big.reference, nativeCaches[i], path.join(work, `native-${i}.cdx.json`)];
+      },
+    ],
+    [
+      'trivy (offline, cold cache)',
+      (i) => [
+        TRIVY, 'image', '--format', 'cyclonedx', '--output', path.join(work, `trivy-${i}.cdx.json`), '--cache-dir', trivyCaches[i],
+        '--skip-db-update', '--skip-java-db-update', '--offline-scan', '--no-progress', '--quiet', '--input', `${built.layout}:big`,
+      ],
+    ],
   ]);
-  const secondCold = measure('second image, cold cache', (i) => ['node', worker, 'native', second.reference, path.join(work, `second-cold-${i}`), path.join(work, `second-cold-${i}.cdx.json`)]);
-  // Every warm run starts from a copy of the cache the first native run left (so earlier warm runs do not warm it further).
-  const warm = measure('second image, warm cache', (i) => {
-    const cache = path.join(work, `warm-${i}`);
-    spawnSync('cp', ['-a', nativeCaches[0], cache]);
-    return ['node', worker, 'native', second.reference, cache, path.join(work, `second-warm-${i}.cdx.json`)];
-  });
-  const ownOnly = measure('its own layers alone, cold', (i) => ['node', worker, 'native', built.images.own.reference, path.join(work, `own-${i}`), path.join(work, `own-${i}.cdx.json`)]);
+  const [secondCold, warm, ownOnly] = measureInterleaved([
+    ['second image, cold cache', (i) => ['node', worker, 'native', second.reference, path.join(work, `second-cold-${i}`), path.join(work, `second-cold-${i}.cdx.json`)]],
+    // Every warm run starts from a copy of the cache the first native run left (so earlier warm runs do not warm it further).
+    [
+      'second image, warm cache',
+      (i) => {
+        const cache = path.join(work, `warm-${i}`);
+        spawnSync('cp', ['-a', nativeCaches[0], cache]);
+        return ['node', worker, 'native', second.reference, cache, path.join(work, `second-warm-${i}.cdx.json`)];
+      },
+    ],
+    ['its own layers alone, cold', (i) => ['node', worker, 'native', built.images.own.reference, path.join(work, `own-${i}`), path.join(work, `own-${i}.cdx.json`)]],
+  ]);
 
   const nativeDoc = JSON.parse(await readFile(path.join(work, 'native-0.cdx.json'), 'utf8'));
   const trivyDoc = JSON.parse(await readFile(path.join(work, 'trivy-0.cdx.json'), 'utf8'));
   const count = (doc, prefix) => (doc.components ?? []).filter((c) => c.purl?.startsWith(prefix)).length;
 
-  const rows = [floor, native, trivy, secondCold, warm, ownOnly];
+  const rows = [floorSequential, floor, native, trivy, secondCold, warm, ownOnly];
   console.log('');
   console.log(`SBOM benchmark — image "big": ${big.layers.length} layers, ${(big.compressedBytes / 2 ** 20).toFixed(1)} MiB compressed, ${(JSON.parse(floor.last).uncompressed / 2 ** 20).toFixed(1)} MiB uncompressed; median of ${RUNS} run(s)`);
   // CPU seconds (user + system, all threads) beside wall time: on a busy machine they are the steadier figure.
@@ -126,11 +152,12 @@ try {
   console.log('');
   const speedup = trivy.wall / native.wall;
   const overFloor = native.wall / floor.wall;
-  console.log(`(CPU time: trivy ${(trivy.cpu / native.cpu).toFixed(2)}x native's; native ${(native.cpu / floor.cpu).toFixed(2)}x the floor's)`);
+  console.log(`(CPU time: trivy ${(trivy.cpu / native.cpu).toFixed(2)}x native's; native ${(native.cpu / floor.cpu).toFixed(2)}x the parallel floor's)`);
+  console.log(`(native is ${(native.wall / floorSequential.wall).toFixed(2)}x the sequential floor; judged below against the parallel one)`);
   const peak = mib(Math.max(native.rssKiB, warm.rssKiB, secondCold.rssKiB));
   const verdict = (ok) => (ok ? 'met ' : 'MISSED');
   console.log(`target  native >= 3x faster than trivy   ${verdict(speedup >= 3)}  ${speedup.toFixed(2)}x`);
-  console.log(`target  native within 2x of the floor    ${verdict(overFloor <= 2)}  ${overFloor.toFixed(2)}x`);
+  console.log(`target  native within 2x of the floor    ${verdict(overFloor <= 2)}  ${overFloor.toFixed(2)}x (of the parallel floor)`);
   console.log(`target  native peak RSS < 200 MiB       ${verdict(peak < 200)}  ${peak.toFixed(1)} MiB`);
   // "Costs only its own layers": warm, the second image costs about what an image of just its own
   // layers costs (the cached base results still have to be read and merged: allow 25%).

@@ -23,7 +23,7 @@ const gzip = promisify(gzipCallback);
 const gunzip = promisify(gunzipCallback);
 
 /** Bump when the walker's output for the same layer and catalogers changes (or the file format does). */
-export const LAYER_CACHE_FORMAT = 1;
+export const LAYER_CACHE_FORMAT = 2;
 const MAGIC = Buffer.from('SSLAYER1', 'latin1');
 const CHECKSUM_BYTES = 32;
 /** No entry is this large (per-layer content is bounded far lower); a bigger file is not ours. */
@@ -89,6 +89,17 @@ export class LayerCache {
   constructor(options: LayerCacheOptions = {}) {
     this.dir = path.resolve(options.dir ?? defaultLayerCacheDir());
     this.logger = options.logger;
+  }
+
+  /** Whether an entry exists (a quick look, not a read: `get` may still find it unusable). */
+  async has(layerDigest: string, setKey: string): Promise<boolean> {
+    const file = this.fileFor(layerDigest, setKey);
+    if (!file) return false;
+    try {
+      return (await fs.stat(file)).isFile();
+    } catch {
+      return false;
+    }
   }
 
   /** The cached result for this layer and cataloger set, or undefined (a miss, or an entry not to trust). */

@@ -3,8 +3,6 @@
  * (after whiteouts and later-layer overrides) as far as catalogers asked for it; catalogers turn
  * files into packages; writers turn packages into CycloneDX or SPDX.
  */
-import type { Readable } from 'node:stream';
-
 /** A regular file as it exists in the final image filesystem. */
 export interface ImageFile {
   /** Absolute, normalized path inside the image (`/var/lib/dpkg/status`). */
@@ -28,10 +26,12 @@ export interface Cataloger {
    */
   wants(path: string, file: { size: number; mode: number }): number | false;
   /**
-   * For files too large to keep (executables scanned for Go build info, archives): reduce the stream to the
-   * small part that matters while the layer streams past. Optional; when absent, content is read up to `wants`'s limit.
+   * For files too large to keep (executables scanned for Go build info, archives): reduce the file's bytes
+   * (its chunks, in order, as the layer streams past) to the small part that matters. Chunks are views of
+   * the layer's data: copy what you keep. Stopping early (`break`) is fine. Optional; when absent,
+   * content is read up to `wants`'s limit.
    */
-  extract?(stream: Readable, file: { path: string; size: number; mode: number }): Promise<Buffer | undefined>;
+  extract?(chunks: AsyncIterable<Buffer>, file: { path: string; size: number; mode: number }): Promise<Buffer | undefined>;
   /** Turns the collected files (final filesystem only) into packages. */
   catalog(files: CollectedFiles, context: CatalogContext): Package[] | Promise<Package[]>;
 }

@@ -2,7 +2,6 @@
  * Debian packages: /var/lib/dpkg/status, or distroless images' /var/lib/dpkg/status.d/<name> files,
  * with licences from each package's DEP-5 copyright file, as syft reports them.
  */
-import type { Readable } from 'node:stream';
 import { distroQualifier, formatPurl } from '../purl';
 import type { CatalogContext, Cataloger, CollectedFile, CollectedFiles, Distro, Package } from '../types';
 import { parseStanzas, type Stanza } from './control-stanzas';
@@ -25,7 +24,7 @@ export const dpkgCataloger: Cataloger = {
     if (COPYRIGHT.test(path)) return MAX_COPYRIGHT_BYTES;
     return false;
   },
-  async extract(stream: Readable, file) {
+  async extract(stream: AsyncIterable<Buffer>, file) {
     if (COPYRIGHT.test(file.path)) {
       // Keep only the licence lines: copyright texts can be large and there is one per package.
       const { content } = await readBounded(stream, MAX_COPYRIGHT_BYTES);

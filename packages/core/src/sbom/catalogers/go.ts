@@ -3,7 +3,6 @@
  * module, every dependency (replacements applied), and a `stdlib` package for the Go toolchain that
  * built the binary. Executables stream through `extract`, which keeps only their build-info blob.
  */
-import type { Readable } from 'node:stream';
 import { formatPurl } from '../purl';
 import type { Cataloger, CollectedFile, CollectedFiles, Package } from '../types';
 import { decodeInlineBlob, GoBuildInfoScanner, MAX_BUILDINFO_BLOB_BYTES } from './go-buildinfo';
@@ -18,12 +17,13 @@ export const goBinaryCataloger: Cataloger = {
   wants(_path, file) {
     return (file.mode & 0o111) !== 0 && file.size >= MIN_GO_BINARY_BYTES ? MAX_BUILDINFO_BLOB_BYTES : false;
   },
-  async extract(stream: Readable) {
+  async extract(stream: AsyncIterable<Buffer>) {
     const scanner = new GoBuildInfoScanner();
-    // Read to the end even when the file is not ELF (breaking out would destroy the entry stream and
-    // with it the layer's); the scanner ignores what it no longer needs.
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (scanner.relevant) scanner.push(chunk);
+    // Stop reading as soon as the scanner needs no more (not ELF, or the build info was found): the
+    // walker skips the rest of the file.
+    for await (const chunk of stream) {
+      if (!scanner.relevant) break;
+      scanner.push(chunk);
     }
     return scanner.finish();
   },

@@ -5,7 +5,7 @@
  * for one top-level archive, so a zip bomb costs at most that budget. Problems become notes in the
  * summary, never exceptions.
  */
-import * as yauzl from 'yauzl';
+import type * as yauzl from 'yauzl';
 import { type JavaManifest, parseJavaManifest } from './java-manifest';
 import { readBounded } from './stream';
 
@@ -60,6 +60,14 @@ interface Budget {
   inflated: number;
 }
 
+type Yauzl = typeof yauzl;
+let yauzlModule: Promise<Yauzl> | undefined;
+/** Loaded on first use: most images hold no Java archive. */
+function loadYauzl(): Promise<Yauzl> {
+  yauzlModule ??= import('yauzl').then((m: Yauzl & { default?: Yauzl }) => m.default ?? m);
+  return yauzlModule;
+}
+
 export async function summarizeArchive(content: Buffer): Promise<ArchiveSummary> {
   return summarize(content, 0, { inflated: 0 });
 }
@@ -68,7 +76,7 @@ async function summarize(content: Buffer, depth: number, budget: Budget): Promis
   const summary: ArchiveSummary = { pomProperties: [], nested: [], problems: [] };
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.fromBufferPromise(content, { strictFileNames: false, validateEntrySizes: true });
+    zip = await (await loadYauzl()).fromBufferPromise(content, { strictFileNames: false, validateEntrySizes: true });
   } catch (error) {
     summary.problems.push(`not a readable zip archive (${(error as Error).message})`);
     return summary;

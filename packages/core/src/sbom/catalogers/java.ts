@@ -4,8 +4,6 @@
  * the manifest and the file name), one per other pom.properties inside it, and the same for nested
  * archives. An archive streams through `extract`, which keeps only a small summary of it.
  */
-import type { Readable } from 'node:stream';
-import { z } from 'zod';
 import { formatPurl } from '../purl';
 import type { CatalogContext, Cataloger, CollectedFile, CollectedFiles, Package } from '../types';
 import { type ArchiveSummary, JAVA_ARCHIVE, MAX_ARCHIVE_BYTES, type PomProperties, summarizeArchive } from './java-archive';
@@ -28,7 +26,7 @@ export const javaArchiveCataloger: Cataloger = {
   wants(path) {
     return JAVA_ARCHIVE.test(path) ? MAX_ARCHIVE_BYTES : false;
   },
-  async extract(stream: Readable, file) {
+  async extract(stream: AsyncIterable<Buffer>, file) {
     const { content, truncated } = await readBounded(stream, MAX_ARCHIVE_BYTES);
     const summary: ArchiveSummary = truncated
       ? { pomProperties: [], nested: [], problems: [`${file.size} bytes, more than the ${MAX_ARCHIVE_BYTES}-byte limit for Java archives; not read`] }
@@ -40,24 +38,36 @@ export const javaArchiveCataloger: Cataloger = {
   },
 };
 
-const manifestSchema = z.object({
-  main: z.array(z.tuple([z.string(), z.string()])),
-  sections: z.array(z.array(z.tuple([z.string(), z.string()]))),
-});
-const pomSchema = z.object({
-  path: z.string(),
-  groupId: z.string().optional(),
-  artifactId: z.string().optional(),
-  version: z.string().optional(),
-});
-const summarySchema: z.ZodType<ArchiveSummary> = z.lazy(() =>
-  z.object({
-    manifest: manifestSchema.optional(),
-    pomProperties: z.array(pomSchema),
-    nested: z.array(z.object({ path: z.string(), summary: summarySchema })),
-    problems: z.array(z.string()),
-  }),
-);
+// What `extract` stored (or a cache entry holds) is checked with plain type tests, as in the npm
+// cataloger: a summary that does not have this shape is unreadable, never trusted.
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isPairs = (value: unknown): value is [string, string][] =>
+  Array.isArray(value) && value.every((pair) => Array.isArray(pair) && pair.length === 2 && isString(pair[0]) && isString(pair[1]));
+const isOptionalString = (value: unknown) => value === undefined || isString(value);
+
+function isManifest(value: unknown): value is JavaManifest {
+  const manifest = value as Partial<JavaManifest> | null;
+  return typeof manifest === 'object' && manifest !== null && isPairs(manifest.main) && Array.isArray(manifest.sections) && manifest.sections.every(isPairs);
+}
+
+function isPom(value: unknown): value is PomProperties {
+  const pom = value as Partial<PomProperties> | null;
+  return typeof pom === 'object' && pom !== null && isString(pom.path) && isOptionalString(pom.groupId) && isOptionalString(pom.artifactId) && isOptionalString(pom.version);
+}
+
+function isSummary(value: unknown, depth = 0): value is ArchiveSummary {
+  const summary = value as Partial<ArchiveSummary> | null;
+  if (typeof summary !== 'object' || summary === null || depth > 16) return false;
+  return (
+    (summary.manifest === undefined || isManifest(summary.manifest)) &&
+    Array.isArray(summary.pomProperties) &&
+    summary.pomProperties.every(isPom) &&
+    Array.isArray(summary.problems) &&
+    summary.problems.every(isString) &&
+    Array.isArray(summary.nested) &&
+    summary.nested.every((n: unknown) => typeof n === 'object' && n !== null && isString((n as { path?: unknown }).path) && isSummary((n as { summary?: unknown }).summary, depth + 1))
+  );
+}
 
 export async function catalogJavaArchives(files: CollectedFiles, context: CatalogContext): Promise<Package[]> {
   const packages: Package[] = [];
@@ -79,8 +89,8 @@ function isZip(content: Buffer): boolean {
 
 function readSummary(file: CollectedFile): ArchiveSummary | undefined {
   try {
-    const parsed = summarySchema.safeParse(JSON.parse(file.content.toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
+    const parsed: unknown = JSON.parse(file.content.toString('utf8'));
+    return isSummary(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -3,7 +3,6 @@
  * installs (`*.dist-info/METADATA`) and eggs (`*.egg-info/PKG-INFO`, or an `*.egg-info` file). The
  * metadata is PyPA core metadata: RFC 822 style headers, then the description (not kept).
  */
-import type { Readable } from 'node:stream';
 import { formatPurl } from '../purl';
 import type { Cataloger, CollectedFile, CollectedFiles, Package } from '../types';
 import { uniqueLicenses } from './licenses';
@@ -27,7 +26,7 @@ export const pythonCataloger: Cataloger = {
   wants(path) {
     return isPythonMetadataPath(path) ? MAX_METADATA_BYTES : false;
   },
-  async extract(stream: Readable) {
+  async extract(stream: AsyncIterable<Buffer>) {
     // The headers are all we read; the description after them can be long.
     const { content } = await readBounded(stream, MAX_METADATA_BYTES);
     return Buffer.from(metadataHeaders(content.toString('utf8')), 'utf8');

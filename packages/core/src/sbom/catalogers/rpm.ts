@@ -5,7 +5,7 @@
  * to disk. The older Berkeley DB (`Packages`) and SUSE's NDB (`Packages.db`) formats are reported as
  * unsupported rather than read.
  */
-import initSqlJs, { type SqlJsStatic } from 'sql.js';
+import type { SqlJsStatic } from 'sql.js';
 import { distroQualifier, formatPurl } from '../purl';
 import type { CatalogContext, Cataloger, CollectedFile, CollectedFiles, Distro, Package } from '../types';
 import { parseRpmHeader, type RpmHeaderInfo } from './rpm-header';
@@ -51,9 +51,9 @@ export const rpmCataloger: Cataloger = {
 };
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
-/** sql.js compiles its WebAssembly once per process. */
+/** sql.js is loaded, and compiles its WebAssembly, on first use, once per process (most images have no rpm database). */
 function loadSqlJs(): Promise<SqlJsStatic> {
-  sqlJs ??= initSqlJs();
+  sqlJs ??= import('sql.js').then((m) => m.default());
   return sqlJs;
 }
 

@@ -1,20 +1,18 @@
 /**
- * Reading a file's stream inside a cataloger's `extract`: always to the end (the layer's tar stream
- * moves on only when the entry is consumed), never keeping more than asked for.
+ * Reading a file's chunks inside a cataloger's `extract`, never keeping more than asked for: it stops
+ * as soon as the file is known to be longer than the limit (the walker skips the rest of it).
  */
-import type { Readable } from 'node:stream';
-
 export interface BoundedRead {
   content: Buffer;
   /** The file was longer than the limit: `content` holds only its first `limit` bytes. */
   truncated: boolean;
 }
 
-export async function readBounded(stream: Readable, limit: number): Promise<BoundedRead> {
+export async function readBounded(stream: AsyncIterable<Buffer | string>, limit: number): Promise<BoundedRead> {
   const chunks: Buffer[] = [];
   let kept = 0;
   let truncated = false;
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+  for await (const chunk of stream) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (kept < limit) {
       const take = buffer.subarray(0, limit - kept);
@@ -24,6 +22,7 @@ export async function readBounded(stream: Readable, limit: number): Promise<Boun
     } else if (buffer.length > 0) {
       truncated = true;
     }
+    if (truncated) break;
   }
   return { content: Buffer.concat(chunks, kept), truncated };
 }

@@ -1,10 +1,10 @@
 /**
  * Reads one wanted tar member once and hands it to everyone who asked: its first bytes for catalogers
- * that read files (up to the largest of their limits, so the buffer is bounded), and a stream for each
- * cataloger with an `extract` function, fed with backpressure. An extractor may stop early
- * (it found what it needed) or fail (a hostile file): the others carry on and the layer streams on.
+ * that read files (up to the largest of their limits, copied into one buffer of exactly that size), and
+ * the chunks, in order, to each cataloger with an `extract` function, one chunk at a time (the next is
+ * offered only when the extractor asks for it). An extractor may stop early (it found what it needed)
+ * or fail (a hostile file): the others carry on and the layer streams on.
  */
-import { PassThrough } from 'node:stream';
 import type { Cataloger } from '../types';
 import { formatBytes, messageOf } from './limits';
 
@@ -26,23 +26,31 @@ export interface EntryContent {
   warnings: string[];
 }
 
-/** A PassThrough feeding one cataloger's `extract`, that stops taking input once the extractor settles. */
-class ExtractSink {
-  readonly input = new PassThrough({ highWaterMark: 256 * 1024 });
+const DONE: IteratorResult<Buffer> = { done: true, value: undefined };
+
+/**
+ * The chunks of one member as an extractor reads them: an async iterable with a one-chunk hand-over.
+ * `offer` resolves once the extractor has taken the chunk (or stopped reading), so nothing piles up.
+ */
+class ExtractChannel implements AsyncIterable<Buffer> {
   readonly done: Promise<void>;
   result: Buffer | undefined;
   error: unknown;
   private settled = false;
+  private stopped = false;
+  private ended = false;
+  private failure: Error | undefined;
+  private pending: Buffer | undefined;
+  private taken: (() => void) | undefined;
+  private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: Error) => void } | undefined;
 
   constructor(
     readonly extractor: Extractor,
     file: FileInfo,
   ) {
-    // The extractor may leave the stream unread or destroy it; our writes must not throw then.
-    this.input.on('error', () => undefined);
     const extract = extractor.cataloger.extract!.bind(extractor.cataloger);
     this.done = Promise.resolve()
-      .then(() => extract(this.input, { ...file }))
+      .then(() => extract(this, { ...file }))
       .then(
         (result) => {
           this.result = result;
@@ -53,75 +61,133 @@ class ExtractSink {
       )
       .finally(() => {
         this.settled = true;
-        if (!this.input.destroyed) this.input.destroy();
+        this.release();
       });
   }
 
-  private get open(): boolean {
-    return !this.settled && !this.input.destroyed && !this.input.writableEnded;
+  /** Whether the extractor still reads. */
+  get open(): boolean {
+    return !this.settled && !this.stopped;
   }
 
-  async write(chunk: Buffer): Promise<void> {
-    if (!this.open || this.input.write(chunk)) return;
-    let release: () => void = () => undefined;
-    const drained = new Promise<void>((resolve) => {
-      release = () => {
-        this.input.off('drain', release).off('close', release);
-        resolve();
-      };
-      this.input.on('drain', release).on('close', release);
-    });
-    await Promise.race([drained, this.done]);
-    release();
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return {
+      next: () => this.pull(),
+      return: () => {
+        // `break` or `return` inside for-await: the extractor is done with this file.
+        this.stopped = true;
+        this.release();
+        return Promise.resolve(DONE);
+      },
+    };
+  }
+
+  /** Hands over the next chunk; resolves once it is taken or the extractor stopped reading. */
+  offer(chunk: Buffer): Promise<void> | undefined {
+    if (!this.open) return undefined;
+    if (this.waiting) {
+      const { resolve } = this.waiting;
+      this.waiting = undefined;
+      resolve({ done: false, value: chunk });
+      return undefined;
+    }
+    this.pending = chunk;
+    return new Promise<void>((resolve) => (this.taken = resolve));
   }
 
   async end(): Promise<void> {
-    if (this.open) this.input.end();
+    this.ended = true;
+    this.wake();
     await this.done;
   }
 
   /** The member could not be read to its end: the extractor sees the error, not a short file. */
-  async abort(error: unknown): Promise<void> {
-    if (!this.input.destroyed) this.input.destroy(new Error(messageOf(error)));
+  async fail(error: unknown): Promise<void> {
+    this.failure = new Error(messageOf(error));
+    this.wake();
     await this.done;
+  }
+
+  private pull(): Promise<IteratorResult<Buffer>> {
+    if (this.pending) {
+      const value = this.pending;
+      this.pending = undefined;
+      this.release();
+      return Promise.resolve({ done: false, value });
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.ended || this.stopped) return Promise.resolve(DONE);
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    if (!waiting) return;
+    this.waiting = undefined;
+    if (this.failure) waiting.reject(this.failure);
+    else waiting.resolve(DONE);
+  }
+
+  /** Lets the producer go on (the chunk was taken, or will never be). */
+  private release(): void {
+    if (this.settled || this.stopped) this.pending = undefined;
+    const taken = this.taken;
+    this.taken = undefined;
+    taken?.();
   }
 }
 
+/** The next chunk of the member's body, or undefined at its end. */
+export type ChunkPuller = () => Promise<Buffer | undefined>;
+
 /**
- * Consumes `entry` completely, keeping its first `keep` bytes (0: none). Returns what was kept;
+ * Consumes a member's body completely (or until neither the kept bytes nor any extractor needs more;
+ * the caller skips the rest), keeping its first `keep` bytes (0: none). Returns what was kept;
  * extractor failures and oversize results become warnings.
  */
-export async function readEntryContent(entry: AsyncIterable<Buffer>, file: FileInfo, keep: number, extractors: Extractor[]): Promise<EntryContent> {
-  const sinks = extractors.map((e) => new ExtractSink(e, file));
-  const chunks: Buffer[] = [];
+export async function readEntryContent(pull: ChunkPuller, file: FileInfo, keep: number, extractors: readonly Extractor[]): Promise<EntryContent> {
+  const channels = extractors.map((e) => new ExtractChannel(e, file));
+  const want = Math.min(keep, file.size);
+  const content = want > 0 ? Buffer.allocUnsafe(want) : undefined;
   let kept = 0;
   try {
-    for await (const chunk of entry) {
-      if (kept < keep) {
-        const part = chunk.length <= keep - kept ? chunk : chunk.subarray(0, keep - kept);
-        chunks.push(part);
-        kept += part.length;
+    for (;;) {
+      const reading = channels.some((c) => c.open);
+      if (kept >= want && !reading) break;
+      const chunk = await pull();
+      if (!chunk) break;
+      if (content && kept < want) kept += chunk.copy(content, kept, 0, Math.min(chunk.length, want - kept));
+      if (reading) {
+        for (const channel of channels) {
+          const offered = channel.offer(chunk);
+          if (offered) await offered;
+        }
       }
-      for (const sink of sinks) await sink.write(chunk);
     }
   } catch (error) {
-    await Promise.all(sinks.map((s) => s.abort(error)));
+    await Promise.all(channels.map((c) => c.fail(error)));
     throw error;
   }
-  await Promise.all(sinks.map((s) => s.end()));
+  await Promise.all(channels.map((c) => c.end()));
   const result: EntryContent = { extracted: {}, warnings: [] };
-  if (keep > 0) result.content = Buffer.concat(chunks, kept);
-  for (const sink of sinks) {
-    const { cataloger, limit } = sink.extractor;
-    if (sink.error !== undefined) {
-      result.warnings.push(`${cataloger.name} could not read ${file.path}: ${messageOf(sink.error)}`);
-    } else if (sink.result !== undefined) {
-      if (sink.result.length > limit) {
-        result.warnings.push(`${cataloger.name} kept ${formatBytes(sink.result.length)} of ${file.path}, over its ${formatBytes(limit)} limit; skipped`);
+  if (content) result.content = kept === want ? content : content.subarray(0, kept);
+  for (const channel of channels) {
+    const { cataloger, limit } = channel.extractor;
+    if (channel.error !== undefined) {
+      result.warnings.push(`${cataloger.name} could not read ${file.path}: ${messageOf(channel.error)}`);
+    } else if (channel.result !== undefined) {
+      if (channel.result.length > limit) {
+        result.warnings.push(`${cataloger.name} kept ${formatBytes(channel.result.length)} of ${file.path}, over its ${formatBytes(limit)} limit; skipped`);
       } else {
-        result.extracted[cataloger.name] = sink.result;
+        result.extracted[cataloger.name] = channel.result;
       }
     }
   }
   return result;
+}
+
+/** A puller over chunks already in memory (a hard link's target). */
+export function pullFrom(chunks: readonly Buffer[]): ChunkPuller {
+  let index = 0;
+  return () => Promise.resolve(chunks[index++]);
 }

@@ -13,7 +13,7 @@ import { LayerCache } from '../layer-cache';
 import { OciLayoutStore } from '../../oci/layout/store';
 import type { Cataloger } from '../types';
 import { resolveLimits, type WalkLimits } from './limits';
-import { gz, gzipLayer, pushImage, recordingCataloger, tarLayer, ustarFileHeader, zstdLayer, type LayerBlob } from './test-support/layers';
+import { digestOf as digestOfBlob, gz, gzipLayer, pushImage, recordingCataloger, tarLayer, ustarFileHeader, zstdLayer, type LayerBlob } from './test-support/layers';
 import { walkImageLayers } from './walk-image';
 import { OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD } from '../../oci/media-types';
 
@@ -74,6 +74,44 @@ describe('truncated layers', () => {
     const blob = zstdLayer(await tarLayer(files));
     await expect(walk([{ blob: blob.subarray(0, blob.length - 10), mediaType: OCI_LAYER_ZSTD }])).rejects.toThrow(
       /layer 1 of 1 \(sha256:[0-9a-f]{64}\) cannot be read: the zstd stream is corrupt: it ends in the middle of a frame \(truncated\)/,
+    );
+  });
+});
+
+describe('one broken layer among good ones', () => {
+  it('ends the walk with that layer named, whichever position it has, and caches only the good layers', async () => {
+    const good = await gz(files);
+    const big = gzipLayer(await tarLayer([{ name: 'opt/blob', content: Buffer.alloc(2 * MiB, 7) }, ...files]));
+    const broken = { blob: big.subarray(0, big.length - 100), mediaType: OCI_LAYER_GZIP };
+    for (const [layers, position] of [
+      [[good, broken, good], 2],
+      [[broken, good], 1],
+    ] as const) {
+      const cache = new LayerCache({ dir: await fs.mkdtemp(path.join(root, 'cache-')) });
+      await expect(walk([...layers], { cache })).rejects.toThrow(new RegExp(`layer ${position} of ${layers.length} \\(sha256:[0-9a-f]{64}\\) cannot be read: its gzip stream is corrupt or truncated`));
+      const cached = await fs.readdir(cache.dir, { recursive: true });
+      expect(cached.filter((f) => /[0-9a-f]{64}$/.test(f)).map((f) => f.slice(-64))).not.toContain(digestOfBlob(broken.blob));
+    }
+  });
+});
+
+describe('layers that are not tar archives', () => {
+  it('a gzip stream of something else: the first header fails its checksum', async () => {
+    const blob = gzipLayer(Buffer.from('{"this":"is json, not a tar archive"}'.repeat(40)));
+    await expect(walk([{ blob, mediaType: OCI_LAYER_GZIP }])).rejects.toThrow(
+      /layer 1 of 1 \(sha256:[0-9a-f]{64}\) cannot be read: it is not a valid tar archive \(the header at byte 0 has a bad checksum \(not a tar header, or a corrupted one\)\)/,
+    );
+  });
+
+  it('a tar whose PAX header claims a path bigger than the limit', async () => {
+    const pax = ustarFileHeader('PaxHeaders/x', 64 * MiB);
+    pax.write('x', 156); // type flag: PAX extended header
+    pax.write('        ', 148);
+    let sum = 0;
+    for (const byte of pax) sum += byte;
+    pax.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    await expect(walk([{ blob: gzipLayer(Buffer.concat([pax, Buffer.alloc(64 * MiB)])), mediaType: OCI_LAYER_GZIP }])).rejects.toThrow(
+      /cannot be read: it is not a valid tar archive \(a PAX extended header of 67108864 bytes, over the 1048576-byte limit\)/,
     );
   });
 });

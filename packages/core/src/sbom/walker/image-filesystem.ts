@@ -33,6 +33,8 @@ export type Resolution = { path: string } | { loop: true };
 
 export class ImageFilesystem {
   private readonly nodes = new Map<string, Node>();
+  /** Surviving files by cataloger name, in path order: built on the first `all()` after a change. */
+  private byCataloger: Map<string, FileNode[]> | undefined;
   private readonly layerWarnings: string[] = [];
   private readonly lookupWarnings = new Set<string>();
   private collected = 0;
@@ -98,16 +100,26 @@ export class ImageFilesystem {
         const node = this.nodes.get(resolution.path);
         return node?.kind === 'file' ? view(node, catalogerName) : undefined;
       },
-      all: () => {
-        const files: CollectedFile[] = [];
-        for (const node of this.nodes.values()) {
-          if (node.kind !== 'file') continue;
-          const file = view(node, catalogerName);
-          if (file) files.push(file);
-        }
-        return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-      },
+      all: () => (this.filesByCataloger().get(catalogerName) ?? []).map((node) => view(node, catalogerName)!),
     };
+  }
+
+  /** One pass over the files, one sort: each cataloger's `all()` is then a lookup, not a scan of every file. */
+  private filesByCataloger(): Map<string, FileNode[]> {
+    if (this.byCataloger) return this.byCataloger;
+    const files: FileNode[] = [];
+    for (const node of this.nodes.values()) if (node.kind === 'file') files.push(node);
+    files.sort((a, b) => (a.record.path < b.record.path ? -1 : a.record.path > b.record.path ? 1 : 0));
+    const byCataloger = new Map<string, FileNode[]>();
+    for (const node of files) {
+      for (const name in node.record.contents) {
+        let list = byCataloger.get(name);
+        if (!list) byCataloger.set(name, (list = []));
+        list.push(node);
+      }
+    }
+    this.byCataloger = byCataloger;
+    return byCataloger;
   }
 
   /** Bounded skips from the layers and from lookups (symlink loops), in order. */
@@ -121,6 +133,7 @@ export class ImageFilesystem {
   }
 
   private put(path: string, node: Node): void {
+    this.byCataloger = undefined;
     const existing = this.nodes.get(path);
     if (existing) this.remove(path, existing);
     this.nodes.set(path, node);
@@ -128,6 +141,7 @@ export class ImageFilesystem {
   }
 
   private remove(path: string, node: Node): void {
+    this.byCataloger = undefined;
     this.nodes.delete(path);
     if (node.kind === 'file') this.collected -= sizeOf(node.record);
   }

@@ -3,6 +3,7 @@
  * directories and overrides stacked as a container runtime stacks them; hard links and symlinks; and
  * hostile layers, each ending in a clear error or a bounded skip.
  */
+import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,7 +11,8 @@ import { Readable } from 'node:stream';
 import { OciLayoutStore } from '../../oci/layout/store';
 import type { Cataloger } from '../types';
 import { resolveLimits, type WalkLimits } from './limits';
-import { gz, plain, pushImage, recordingCataloger, snapshot, tarLayer, zst, zstdLayer, type LayerBlob } from './test-support/layers';
+import { gz, gzipLayer, plain, pushImage, recordingCataloger, snapshot, tarLayer, zst, zstdLayer, type LayerBlob } from './test-support/layers';
+import { OCI_LAYER_GZIP } from '../../oci/media-types';
 import { walkImageLayers } from './walk-image';
 
 let root: string;
@@ -177,6 +179,38 @@ describe('stacking layers', () => {
     });
     expect(filesystem.warnings()).toEqual([expect.stringContaining('extractor could not read /bin/broken: not an executable')]);
   });
+});
+
+describe('layers written by GNU tar', () => {
+  const LONG_DIR = `opt/${'a-directory-name-that-takes-room/'.repeat(5)}`;
+
+  async function hostTree(): Promise<string> {
+    const dir = await fs.mkdtemp(path.join(root, 'tree-'));
+    await fs.mkdir(path.join(dir, LONG_DIR), { recursive: true });
+    await fs.writeFile(path.join(dir, LONG_DIR, 'package.json'), '{"name":"deep","version":"1.0.0"}');
+    await fs.symlink(`/${LONG_DIR}package.json`, path.join(dir, 'shortcut.json'));
+    await fs.link(path.join(dir, LONG_DIR, 'package.json'), path.join(dir, 'hard.json'));
+    // A sparse file: a hole, then data.
+    const handle = await fs.open(path.join(dir, 'sparse.json'), 'w');
+    await handle.write('{"sparse":true}', 4 * 1024 * 1024, 'utf8');
+    await handle.close();
+    return dir;
+  }
+
+  for (const format of ['gnu', 'pax']) {
+    it(`stacks a ${format}-format layer: long names and link targets, hard links; a sparse file is skipped with a warning`, async () => {
+      const dir = await hostTree();
+      const tar = execFileSync('tar', [`--format=${format}`, '-S', '--sort=name', '-cf', '-', '-C', dir, '.'], { maxBuffer: 64 * 1024 * 1024 });
+      const { filesystem, digests } = await walk([{ blob: gzipLayer(tar), mediaType: OCI_LAYER_GZIP }], [recordingCataloger('json', '/', 1024)]);
+      const content = '{"name":"deep","version":"1.0.0"}';
+      expect(snapshot(filesystem.filesFor('json').all())).toEqual({
+        [`/${LONG_DIR}package.json`]: [digests[0], content],
+        '/hard.json': [digests[0], content],
+      });
+      expect(filesystem.filesFor('json').get('/shortcut.json')?.content.toString()).toBe(content);
+      expect(filesystem.warnings()).toEqual([expect.stringContaining('skipped /sparse.json: a GNU sparse file, which is not read')]);
+    });
+  }
 });
 
 describe('hostile layers', () => {

@@ -1,17 +1,17 @@
 /**
- * One layer's tar stream → its LayerResult, in a single pass with tar-stream: every regular file is
- * offered to the catalogers (`wants`), wanted content is kept within limits, everything else streams
- * past without being buffered. Whiteouts, opaque markers and every path the layer defines are recorded
- * so the layer can later be stacked on any lower layers exactly as a container runtime would.
+ * One layer's tar stream → its LayerResult, in a single pass with our tar reader: every regular file
+ * is offered to the catalogers (`wants`), wanted content is kept within limits, everything else is
+ * skipped where it lies (never copied, never wrapped in a stream). Whiteouts, opaque markers and every
+ * path the layer defines are recorded so the layer can later be stacked on any lower layers exactly as
+ * a container runtime would.
  */
-import { Readable } from 'node:stream';
-import { extract as tarExtract, type Extract, type Header } from 'tar-stream';
 import { ShipshapeError } from '../../errors';
 import type { Cataloger } from '../types';
-import { readEntryContent, type Extractor, type FileInfo } from './entry-content';
+import { pullFrom, readEntryContent, type Extractor, type FileInfo } from './entry-content';
 import type { LayerFileRecord, LayerResult } from './layer-result';
 import { formatBytes, type WalkLimits } from './limits';
-import { ancestorsOf, isBelow, MAX_PATH_LENGTH, normalizeEntryPath, parseWhiteout } from './paths';
+import { isBelow, MAX_PATH_LENGTH, normalizeEntryPath, parseWhiteout } from './paths';
+import { NEED_INPUT, TarReader, type TarHeader } from './tar-reader';
 
 export interface WalkLayerOptions {
   /** The layer blob's digest, recorded in the result. */
@@ -20,52 +20,28 @@ export interface WalkLayerOptions {
   limits: WalkLimits;
 }
 
-/** A tar member as tar-stream yields it: its header and a stream of its content. */
-type Entry = AsyncIterable<Buffer> & { header: Header; resume(): unknown };
-
-/** Reads the whole tar stream; rejects with the stream's error (digest mismatch, truncation, a limit). */
-export async function walkLayerTar(tar: Readable, options: WalkLayerOptions): Promise<LayerResult> {
+/**
+ * Reads the whole tar stream (to its very end, so the blob's size and digest are checked); rejects
+ * with the stream's error (digest mismatch, truncation, a limit) or the archive's (a bad header).
+ */
+export async function walkLayerTar(tar: AsyncIterable<Uint8Array>, options: WalkLayerOptions): Promise<LayerResult> {
   const builder = new LayerBuilder(options);
-  // Old v7 tars have no ustar magic; each header's checksum is still verified.
-  const extract = tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
-  const feeding = feed(tar, extract);
-  feeding.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+  const reader = new TarReader(tar);
   try {
-    for await (const entry of extract as unknown as AsyncIterable<Entry>) {
-      await builder.add(entry);
+    // Synchronous whenever the data at hand allows (most members): a promise per member adds up.
+    for (;;) {
+      let header = reader.tryNext();
+      if (header === NEED_INPUT) header = await reader.next();
+      if (!header) break;
+      const adding = builder.add(header, reader);
+      if (adding) await adding;
     }
   } catch (error) {
-    tar.destroy();
+    await reader.close();
     throw error;
   }
-  await feeding;
+  if (reader.trailingData) builder.note('data after the end of the tar archive was ignored (as a container runtime ignores it)');
   return builder.result();
-}
-
-/** Writes the tar bytes into tar-stream's extractor with backpressure; an upstream error fails it. */
-async function feed(tar: Readable, extract: Extract): Promise<void> {
-  try {
-    for await (const chunk of tar) {
-      if (extract.destroyed) return;
-      if (!extract.write(chunk as Buffer)) await drained(extract);
-    }
-    if (!extract.destroyed) extract.end(undefined);
-  } catch (error) {
-    extract.destroy(error as Error);
-    throw error;
-  }
-}
-
-function drained(extract: Extract): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      extract.off('drain', done);
-      extract.off('close', done);
-      resolve();
-    };
-    extract.on('drain', done);
-    extract.on('close', done);
-  });
 }
 
 class LayerBuilder {
@@ -85,55 +61,64 @@ class LayerBuilder {
 
   constructor(private readonly options: WalkLayerOptions) {}
 
-  async add(entry: Entry): Promise<void> {
-    const { header } = entry;
+  /**
+   * One member; its body is read here when a cataloger wants it (then a promise), else skipped by the
+   * reader's next().
+   */
+  add(header: TarHeader, reader: TarReader): Promise<void> | undefined {
     if (++this.entries > this.options.limits.maxEntries) {
       throw new ShipshapeError('input', `the layer has more than ${this.options.limits.maxEntries} tar members (the limit per layer)`, {
         hint: 'if the image is genuine, raise the member limit',
       });
     }
-    this.bytes += 512 + (header.size ?? 0);
+    this.bytes += 512 + header.size;
     const { path, clamped } = normalizeEntryPath(header.name);
     if (clamped) this.warn(`the member "${printable(header.name)}" climbs above the root; read as ${path}`);
     if (path.length > MAX_PATH_LENGTH) {
       this.warn(`skipped a member whose path is ${path.length} characters long (over ${MAX_PATH_LENGTH})`);
-      return drain(entry);
+      return;
     }
-    if (path === '/') return drain(entry);
+    if (path === '/') return;
 
     const whiteout = parseWhiteout(path);
     if (whiteout) {
       this.defineAncestors(path);
       if (whiteout.kind === 'opaque') this.opaqueDirs.add(whiteout.dir);
       else if (whiteout.kind === 'delete') this.whiteouts.add(whiteout.path);
-      return drain(entry);
+      return;
     }
 
     switch (header.type) {
       case 'directory':
         this.defineDirectory(path);
-        return drain(entry);
+        return;
       case 'file':
       case 'contiguous-file':
         // Old tars mark directories only by a trailing slash.
         if (header.name.endsWith('/') && header.size === 0) {
           this.defineDirectory(path);
-          return drain(entry);
+          return;
         }
         this.defineNonDirectory(path);
-        return this.addFile(entry, { path, size: header.size ?? 0, mode: (header.mode ?? 0) & 0o7777 });
+        return this.addFile(reader, { path, size: header.size, mode: header.mode & 0o7777 });
       case 'symlink':
         this.defineNonDirectory(path);
-        this.symlinks.set(path, header.linkname ?? '');
-        return drain(entry);
+        this.symlinks.set(path, header.linkname);
+        return;
       case 'link':
         this.defineNonDirectory(path);
-        await drain(entry);
         return this.addHardLink(path, header);
-      default:
-        // Devices, FIFOs, GNU sparse files and unknown types: they occupy the path, nobody reads them.
+      case 'sparse':
+        // A GNU sparse file's body is a map plus data, not the file: it occupies the path, unread.
         this.defineNonDirectory(path);
-        return drain(entry);
+        if (this.options.catalogers.some((c) => c.wants(path, { size: header.size, mode: header.mode & 0o7777 }) !== false)) {
+          this.warn(`skipped ${path}: a GNU sparse file, which is not read`);
+        }
+        return;
+      default:
+        // Devices, FIFOs and unknown types: they occupy the path, nobody reads them.
+        this.defineNonDirectory(path);
+        return;
     }
   }
 
@@ -155,11 +140,16 @@ class LayerBuilder {
     };
   }
 
-  private async addFile(entry: Entry, file: FileInfo): Promise<void> {
+  /** A regular file: read when someone wants it (a promise), else nothing to do (the reader skips it). */
+  private addFile(reader: TarReader, file: FileInfo): Promise<void> | undefined {
     const { readers, extractors } = this.plan(file);
-    if (readers.length === 0 && extractors.length === 0) return drain(entry);
+    if (readers.length === 0 && extractors.length === 0) return undefined;
+    return this.readFile(reader, file, readers, extractors);
+  }
+
+  private async readFile(reader: TarReader, file: FileInfo, readers: Reader[], extractors: Extractor[]): Promise<void> {
     const keep = Math.max(0, ...readers.map((r) => r.keep));
-    const content = await readEntryContent(entry, file, keep, extractors);
+    const content = await readEntryContent(() => reader.readBodyChunk(), file, keep, extractors);
     content.warnings.forEach((w) => this.warn(w));
     if (content.content) this.kept.set(file.path, content.content);
     this.store(file, readerContents(readers, content.content), content.extracted);
@@ -173,7 +163,7 @@ class LayerBuilder {
     let readers: Reader[] = [];
     const extractors: Extractor[] = [];
     for (const cataloger of this.options.catalogers) {
-      const limit = cataloger.wants(file.path, { size: file.size, mode: file.mode });
+      const limit = cataloger.wants(file.path, file);
       if (limit === false) continue;
       if (cataloger.extract) {
         extractors.push({ cataloger, limit });
@@ -191,16 +181,22 @@ class LayerBuilder {
   }
 
   /** A hard link shares its target's content: the target is an earlier member of this same layer. */
-  private async addHardLink(path: string, header: Header): Promise<void> {
-    const targetPath = normalizeEntryPath(header.linkname ?? '').path;
+  private addHardLink(path: string, header: TarHeader): Promise<void> | undefined {
+    const targetPath = normalizeEntryPath(header.linkname).path;
     const target = this.records.get(targetPath);
     const raw = this.kept.get(targetPath);
     const size = target?.size ?? raw?.length ?? 0;
-    const file: FileInfo = { path, size, mode: (header.mode ?? target?.mode ?? 0) & 0o7777 };
+    const file: FileInfo = { path, size, mode: (header.mode || target?.mode || 0) & 0o7777 };
     const wanting = this.options.catalogers
-      .map((cataloger) => ({ cataloger, limit: cataloger.wants(path, { size: file.size, mode: file.mode }) }))
+      .map((cataloger) => ({ cataloger, limit: cataloger.wants(path, file) }))
       .filter((w): w is Extractor => w.limit !== false);
-    if (wanting.length === 0) return;
+    if (wanting.length === 0) return undefined;
+    return this.linkContent(path, targetPath, target, raw, file, wanting);
+  }
+
+  /** What the catalogers wanting a hard link get: its target's kept content (this layer's, never a lower one's). */
+  private async linkContent(path: string, targetPath: string, target: LayerFileRecord | undefined, raw: Buffer | undefined, file: FileInfo, wanting: Extractor[]): Promise<void> {
+    const { size } = file;
     if (!target) {
       this.warn(`skipped ${path}: a hard link to ${targetPath}, whose content this layer did not keep`);
       return;
@@ -217,7 +213,7 @@ class LayerBuilder {
       else this.warn(`skipped ${path} for ${name}: a hard link to ${targetPath}, whose content was not kept for it`);
     }
     if (toExtract.length > 0) {
-      const content = await readEntryContent(Readable.from([raw!]), file, 0, toExtract);
+      const content = await readEntryContent(pullFrom([raw!]), file, 0, toExtract);
       content.warnings.forEach((w) => this.warn(w));
       Object.assign(extracted, content.extracted);
     }
@@ -261,11 +257,15 @@ class LayerBuilder {
 
   /** Every parent of a member is a directory in this layer (it hides a lower file or symlink there). */
   private defineAncestors(path: string): void {
-    for (const dir of ancestorsOf(path)) {
+    // Nearest parent first, up to the root (always a directory): a loop over slashes rather than
+    // ancestorsOf()'s generator, as this runs for every member.
+    for (let slash = path.lastIndexOf('/'); slash >= 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const dir = slash === 0 ? '/' : path.slice(0, slash);
       // An earlier member of this layer at that path (a file or symlink) is replaced by the directory.
       this.forget(dir);
       if (this.directories.has(dir)) break;
       this.directories.add(dir);
+      if (slash === 0) break;
     }
   }
 
@@ -274,6 +274,11 @@ class LayerBuilder {
     this.records.delete(path);
     this.symlinks.delete(path);
     this.kept.delete(path);
+  }
+
+  /** A note about the whole layer, kept like a warning. */
+  note(message: string): void {
+    this.warn(message);
   }
 
   private warn(message: string): void {
@@ -292,11 +297,6 @@ interface Reader {
 function readerContents(readers: Reader[], content: Buffer | undefined): Record<string, Buffer> {
   if (!content) return {};
   return Object.fromEntries(readers.map((r) => [r.name, r.keep === content.length ? content : content.subarray(0, r.keep)]));
-}
-
-/** Skips a member's content without buffering it. */
-async function drain(entry: Entry): Promise<void> {
-  entry.resume();
 }
 
 function byCodePoint(a: string, b: string): number {

@@ -6,7 +6,7 @@
  * the limit before fzstd sees them, and input is handed to fzstd a few blocks at a time, so each call
  * yields at most ~1 MiB and the consumer's backpressure holds.
  */
-import { Decompress } from 'fzstd';
+import type * as Fzstd from 'fzstd';
 import { ShipshapeError } from '../../errors';
 import { formatBytes, messageOf } from './limits';
 
@@ -165,7 +165,15 @@ export class ZstdFrameScanner {
 }
 
 /** Decompresses a zstd stream, pulling input only as fast as the output is consumed. */
+let fzstdModule: Promise<typeof Fzstd> | undefined;
+/** Loaded on first use: most layers are gzip. */
+function loadFzstd(): Promise<typeof Fzstd> {
+  fzstdModule ??= import('fzstd').then((m: typeof Fzstd & { default?: typeof Fzstd }) => m.default ?? m);
+  return fzstdModule;
+}
+
 export async function* decompressZstd(source: AsyncIterable<Buffer>, options: { maxWindowBytes: number }): AsyncGenerator<Buffer> {
+  const { Decompress } = await loadFzstd();
   const scanner = new ZstdFrameScanner(options.maxWindowBytes);
   let output: Buffer[] = [];
   const decoder = new Decompress((data) => {

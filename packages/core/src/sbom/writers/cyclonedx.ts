@@ -15,11 +15,16 @@
  * - `serialNumber` is a UUIDv5 of the image digest, platform and tool version (see ./uuid.ts).
  */
 // Subpath imports: the package root also loads its schema validators (ajv and every schema), which a
-// writer never needs and which cost more start-up time than the whole writer.
-import * as Enums from '@cyclonedx/cyclonedx-library/Enums';
-import * as Models from '@cyclonedx/cyclonedx-library/Models';
-import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
-import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
+// writer never needs and which cost more start-up time than the whole writer. Even these take ~40 ms
+// to load, so they are loaded when a CycloneDX document is first written (an SPDX run, a download or
+// a verification never loads them) — with require, not import(): Node's ESM loader would first scan
+// every file the package re-exports for its export names, which costs more than the load itself.
+import { createRequire } from 'node:module';
+import type * as EnumsModule from '@cyclonedx/cyclonedx-library/Enums';
+import type * as Models from '@cyclonedx/cyclonedx-library/Models';
+import type * as ModelsModule from '@cyclonedx/cyclonedx-library/Models';
+import type * as SerializeModule from '@cyclonedx/cyclonedx-library/Serialize';
+import type * as SpecModule from '@cyclonedx/cyclonedx-library/Spec';
 import type { CatalogResult, Distro, Package } from '../types';
 import { imageIdentity, type ImageIdentity } from './image-identity';
 import { classifyLicense, distinctLicenses } from './licenses';
@@ -30,12 +35,40 @@ import { uuidV5 } from './uuid';
 
 export const CYCLONEDX_SPEC_VERSION = '1.6';
 
+interface Library {
+  Enums: typeof EnumsModule;
+  Models: typeof ModelsModule;
+  Serialize: typeof SerializeModule;
+  Spec: typeof SpecModule;
+}
+
+let library: Library | undefined;
+
+function loadLibrary(): Library {
+  if (!library) {
+    const load = createRequire(__filename);
+    library = {
+      Enums: load('@cyclonedx/cyclonedx-library/Enums') as typeof EnumsModule,
+      Models: load('@cyclonedx/cyclonedx-library/Models') as typeof ModelsModule,
+      Serialize: load('@cyclonedx/cyclonedx-library/Serialize') as typeof SerializeModule,
+      Spec: load('@cyclonedx/cyclonedx-library/Spec') as typeof SpecModule,
+    };
+  }
+  return library;
+}
+
 export function writeCycloneDxJson(result: CatalogResult, options: SbomDocumentOptions = {}): string {
-  const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
-  return `${serializer.serialize(buildBom(result, options), { sortLists: false, space: 2 })}\n`;
+  const lib = loadLibrary();
+  const serializer = new lib.Serialize.JsonSerializer(new lib.Serialize.JSON.Normalize.Factory(lib.Spec.Spec1dot6));
+  return `${serializer.serialize(bomOf(lib, result, options), { sortLists: false, space: 2 })}\n`;
 }
 
 export function buildBom(result: CatalogResult, options: SbomDocumentOptions = {}): Models.Bom {
+  return bomOf(loadLibrary(), result, options);
+}
+
+function bomOf(lib: Library, result: CatalogResult, options: SbomDocumentOptions): Models.Bom {
+  const { Enums, Models } = lib;
   const image = imageIdentity(result);
   const bom = new Models.Bom({ serialNumber: `urn:uuid:${serialUuid(result, image)}` });
   bom.metadata.timestamp = documentTimestamp(options);
@@ -45,17 +78,17 @@ export function buildBom(result: CatalogResult, options: SbomDocumentOptions = {
   bom.metadata.authors.add(new Models.OrganizationalContact({ name: options.author ?? TOOL.vendor }));
   result.warnings.forEach((warning, i) => bom.metadata.properties.add(new Models.Property(`shipshape:warning:${i}`, warning)));
 
-  const imageComponent = imageComponentFor(result, image);
+  const imageComponent = imageComponentFor(lib, result, image);
   bom.metadata.component = imageComponent;
 
   if (result.distro) {
-    const os = osComponent(result.distro);
+    const os = osComponent(lib, result.distro);
     bom.components.add(os);
     imageComponent.dependencies.add(os.bomRef);
   }
   const layers = layerIndex(result);
   for (const { id, package: pkg } of identifiedPackages(result)) {
-    const component = packageComponent(pkg, id, layers);
+    const component = packageComponent(lib, pkg, id, layers);
     bom.components.add(component);
     imageComponent.dependencies.add(component.bomRef);
   }
@@ -68,7 +101,7 @@ function serialUuid(result: CatalogResult, image: ImageIdentity): string {
   return uuidV5(`cyclonedx:${image.digest}:${platform}:${TOOL.name}@${TOOL.version}`);
 }
 
-function imageComponentFor(result: CatalogResult, image: ImageIdentity): Models.Component {
+function imageComponentFor({ Enums, Models }: Library, result: CatalogResult, image: ImageIdentity): Models.Component {
   const component = new Models.Component(Enums.ComponentType.Container, image.name, {
     bomRef: image.purl,
     version: image.digest,
@@ -96,7 +129,7 @@ function pad(i: number): string {
   return String(i).padStart(3, '0');
 }
 
-function osComponent(distro: Distro): Models.Component {
+function osComponent({ Enums, Models }: Library, distro: Distro): Models.Component {
   const component = new Models.Component(Enums.ComponentType.OperatingSystem, distro.id, {
     bomRef: `os:${distro.id}@${distro.versionId ?? 'unknown'}`,
     version: distro.versionId,
@@ -111,7 +144,8 @@ function osComponent(distro: Distro): Models.Component {
   return component;
 }
 
-function packageComponent(pkg: Package, id: string, layers: ReturnType<typeof layerIndex>): Models.Component {
+function packageComponent(lib: Library, pkg: Package, id: string, layers: ReturnType<typeof layerIndex>): Models.Component {
+  const { Enums, Models } = lib;
   const supplier = parseParty(pkg.supplier);
   const component = new Models.Component(Enums.ComponentType.Library, pkg.name, {
     bomRef: bomRef(pkg, id),
@@ -126,7 +160,7 @@ function packageComponent(pkg: Package, id: string, layers: ReturnType<typeof la
   });
   const [firstCpe, ...moreCpes] = pkg.cpes ?? [];
   if (firstCpe) component.cpe = firstCpe;
-  for (const license of cycloneDxLicenses(pkg.licenses)) component.licenses.add(license);
+  for (const license of cycloneDxLicenses(lib, pkg.licenses)) component.licenses.add(license);
 
   const props = component.properties;
   props.add(new Models.Property('syft:package:type', pkg.type));
@@ -157,7 +191,7 @@ function bomRef(pkg: Package, id: string): string {
  * CycloneDX holds either licences (SPDX ids or names) or exactly one expression, never both: ids and
  * names are listed; expressions are combined into one when nothing else would be lost, else kept as names.
  */
-export function cycloneDxLicenses(licenses: readonly string[]): Models.License[] {
+function cycloneDxLicenses({ Models }: Library, licenses: readonly string[]): Models.License[] {
   const classified = distinctLicenses(licenses).map(classifyLicense);
   const expressions = classified.filter((l) => l.kind === 'expression');
   const named = classified.filter((l) => l.kind === 'name');

@@ -5,7 +5,7 @@ import { writeCycloneDxJson } from './cyclonedx';
 import type { SbomDocumentOptions } from './options';
 import { writeSpdxJson } from './spdx';
 
-export { writeCycloneDxJson, buildBom, cycloneDxLicenses, CYCLONEDX_SPEC_VERSION } from './cyclonedx';
+export { writeCycloneDxJson, buildBom, CYCLONEDX_SPEC_VERSION } from './cyclonedx';
 export { writeSpdxJson, buildSpdxDocument, SPDX_VERSION, type SpdxDocument, type SpdxPackage } from './spdx';
 export { imageIdentity, type ImageIdentity } from './image-identity';
 export { sourceDateEpoch, type SbomDocumentOptions } from './options';
