@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Release benchmark: `nx run-many -t release` over 9 services (sign + SBOM + provenance + verify,
+# Release benchmark: `nx run-many -t release` over 9 services (sign + SBOM + provenance, then also verify;
 # native engine) against a loopback registry of its own (a private test environment, stopped and
 # removed on exit), cold and warm, and the same run with the security targets removed. Prints figures.
 #   bash tools/bench/release.sh [--services 9] [--parallel 3]

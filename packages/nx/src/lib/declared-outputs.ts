@@ -4,9 +4,30 @@
  * written elsewhere would leave the SBOM, scan and signing targets keyed on nothing — and replaying
  * an old image's results for a new one. So this is checked, not assumed.
  */
+import { createRequire } from 'node:module';
 import type { ExecutorContext } from '@nx/devkit';
-import { getOutputsForTargetAndConfiguration } from '@nx/devkit';
 import { ShipshapeError } from '@shipshape/core/base';
+
+type OutputsResolver = typeof import('@nx/devkit').getOutputsForTargetAndConfiguration;
+let resolver: OutputsResolver | undefined;
+
+/**
+ * Nx's own resolution of a target's outputs. @nx/devkit re-exports it from nx/src/tasks-runner/utils
+ * (public through nx's `./src/*` export), which loads in ~5 ms where all of @nx/devkit costs ~150 ms
+ * — paid by every image-digest batch process. Should a later Nx move it, devkit still has it.
+ */
+function outputsResolver(): OutputsResolver {
+  if (!resolver) {
+    const load = createRequire(__filename);
+    try {
+      resolver = (load('nx/src/tasks-runner/utils') as { getOutputsForTargetAndConfiguration?: OutputsResolver }).getOutputsForTargetAndConfiguration;
+    } catch {
+      resolver = undefined;
+    }
+    resolver ??= (load('@nx/devkit') as typeof import('@nx/devkit')).getOutputsForTargetAndConfiguration;
+  }
+  return resolver;
+}
 
 const GLOB_CHARS = /[*?[\]{}!]/;
 
@@ -16,7 +37,7 @@ export function assertDeclaredOutput(context: ExecutorContext, relativeFile: str
   const node = projectName ? context.projectGraph?.nodes[projectName] : undefined;
   // Called outside a task (a script, a test of the executor alone): there is no cache to protect.
   if (!node || !targetName || !node.data.targets?.[targetName]) return;
-  const outputs = getOutputsForTargetAndConfiguration(
+  const outputs = outputsResolver()(
     { project: node.name, target: targetName, configuration: context.configurationName },
     {},
     node,
