@@ -14,7 +14,8 @@
  *   drops after the status line and headers, or part of the body, or before anything was sent.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server';
 
 export type FaultKind = '503' | '429' | 'reset-before' | 'reset-after';
 export const FAULT_KINDS: readonly FaultKind[] = ['503', '429', 'reset-before', 'reset-after'];
@@ -92,7 +93,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const totalWeight = weights.reduce((a, b) => a + b, 0);
   const upstreamOrigin = `http://${options.upstream}`;
   const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const sockets = new Set<Socket>();
   const faults: InjectedFault[] = [];
   let forwarded = 0;
   let proxyOrigin = '';
@@ -215,18 +215,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     else if (kind === 'reset-before') dropConnection(req.socket);
     else forward(req, res, fault);
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
   // Unparseable input (e.g. a client probing for TLS) gets Node's default: 400 and close, as a
   // plain-HTTP registry answers it.
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
+  const { port } = listening;
   const host = `127.0.0.1:${port}`;
   proxyOrigin = `http://${host}`;
 
@@ -241,12 +233,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       for (const fault of faults) counts[fault.kind]++;
       return counts;
     },
-    close() {
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-        upstreamAgent.destroy();
-      });
+    async close() {
+      await listening.close();
+      upstreamAgent.destroy();
     },
   };
 }

@@ -20,10 +20,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { listenOnLoopback } from './loopback-server';
 
 const execFileAsync = promisify(execFile);
 
@@ -281,7 +282,6 @@ async function startTokenServer(signer: Signer, expiresIn: number): Promise<Toke
   const requests: TokenRequestRecord[] = [];
   const faults: TokenFault[] = [];
   const settings = { expiresIn };
-  const sockets = new Set<Socket>();
 
   async function handleToken(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const record: TokenRequestRecord = { method: req.method ?? '', scopes: [], granted: [], status: 0 };
@@ -367,15 +367,7 @@ async function startTokenServer(signer: Signer, expiresIn: number): Promise<Toke
       else res.destroy();
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     realm: `http://127.0.0.1:${port}/token`,
     password,
@@ -383,11 +375,7 @@ async function startTokenServer(signer: Signer, expiresIn: number): Promise<Toke
     requests,
     faults,
     settings,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
+    close,
   };
 }
 
