@@ -6,7 +6,7 @@
  * summary, never exceptions.
  */
 import type * as yauzl from 'yauzl';
-import { type JavaManifest, parseJavaManifest } from './java-manifest';
+import { type JavaManifest, parseJavaManifest, SECTION_KEYS_READ } from './java-manifest';
 import { readBounded } from './stream';
 
 export const MAX_ARCHIVE_BYTES = 64 * 1024 * 1024;
@@ -18,27 +18,6 @@ const MAX_POM_PROPERTIES_BYTES = 64 * 1024;
 
 const NESTED_ARCHIVE = /\.(?:jar|war|ear|par|sar|nar|jpi|hpi|kar|far|lpkg|rar|zap)$/;
 export const JAVA_ARCHIVE = NESTED_ARCHIVE;
-
-/** Manifest keys kept from sections other than the main one (signed jars have one section per class). */
-const SECTION_KEYS = new Set([
-  'Implementation-Version',
-  'Specification-Version',
-  'Plugin-Version',
-  'Bundle-Version',
-  'Bundle-License',
-  'Plugin-License-Name',
-  'Group-Id',
-  'Bundle-SymbolicName',
-  'Extension-Name',
-  'Specification-Vendor',
-  'Implementation-Vendor',
-  'Implementation-Vendor-Id',
-  'Implementation-Title',
-  'Bundle-Activator',
-  'Automatic-Module-Name',
-  'Main-Class',
-  'Package',
-]);
 
 export interface PomProperties {
   /** Entry path inside the archive. */
@@ -133,7 +112,7 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number, 
 }
 
 function reduceManifest(manifest: JavaManifest): JavaManifest {
-  const sections = manifest.sections.map((s) => s.filter(([key]) => SECTION_KEYS.has(key))).filter((s) => s.length > 0);
+  const sections = manifest.sections.map((s) => s.filter(([key]) => SECTION_KEYS_READ.has(key))).filter((s) => s.length > 0);
   return { main: manifest.main, sections };
 }
 

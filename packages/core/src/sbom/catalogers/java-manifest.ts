@@ -152,10 +152,13 @@ function nameFromFilename(filename: ArchiveFilename): string {
   return name;
 }
 
+const VERSION_FIELDS = ['Implementation-Version', 'Specification-Version', 'Plugin-Version', 'Bundle-Version'];
+const LICENSE_FIELDS = ['Bundle-License', 'Plugin-License-Name'];
+
 /** syft's selectVersion: the file name's version, then the manifest's version fields. */
 export function selectVersion(manifest: JavaManifest | undefined, filename: ArchiveFilename): string {
   if (filename.version) return filename.version;
-  for (const key of ['Implementation-Version', 'Specification-Version', 'Plugin-Version', 'Bundle-Version']) {
+  for (const key of VERSION_FIELDS) {
     const value = manifestValue(manifest, key);
     if (value) return value;
   }
@@ -163,7 +166,7 @@ export function selectVersion(manifest: JavaManifest | undefined, filename: Arch
 }
 
 export function selectLicenses(manifest: JavaManifest | undefined): string[] {
-  return ['Bundle-License', 'Plugin-License-Name'].map((key) => manifestValue(manifest, key)).filter((v): v is string => !!v);
+  return LICENSE_FIELDS.map((key) => manifestValue(manifest, key)).filter((v): v is string => !!v);
 }
 
 const PRIMARY_GROUP_ID_FIELDS = [
@@ -177,6 +180,12 @@ const PRIMARY_GROUP_ID_FIELDS = [
   'Bundle-Activator',
 ];
 const SECONDARY_GROUP_ID_FIELDS = ['Automatic-Module-Name', 'Main-Class', 'Package'];
+
+/**
+ * Every key the selectors above read from any manifest section (not only the main one): the archive
+ * reader keeps these from the other sections and drops the rest (signed jars have a section per class).
+ */
+export const SECTION_KEYS_READ: ReadonlySet<string> = new Set([...VERSION_FIELDS, ...LICENSE_FIELDS, ...PRIMARY_GROUP_ID_FIELDS, ...SECONDARY_GROUP_ID_FIELDS]);
 const TOP_LEVEL_DOMAINS = ['com', 'org', 'net', 'io', 'be'];
 
 /** A group ID guessed from manifest fields that look like reverse domain names (syft's rules). */
