@@ -1,11 +1,11 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isShipshapeError, ShipshapeError } from '../errors';
 import { createLogger, MemorySink } from '../exec/logger';
 import { SecretRegistry } from '../exec/secrets';
 import type { CiProvider } from './context';
 import { acquireOidcToken, AcquireOidcTokenOptions } from './oidc';
 import { githubClaims, makeJwt } from './test-support/jwt';
+import { shipshapeFailure } from '../test-support/failures';
 
 const REQUEST_TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.runner-request-token-payload.runner-request-token-signature';
 
@@ -79,16 +79,6 @@ function harness(overrides: Partial<AcquireOidcTokenOptions> = {}) {
   return { secrets, sink, options };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ShipshapeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isShipshapeError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ShipshapeError');
-}
-
 /** No token, nor any of its three parts, in any of `texts`. */
 function expectNoneOf(tokens: string[], texts: string[]): void {
   const all = texts.join('\n');
@@ -150,7 +140,7 @@ describe('acquireOidcToken: GitHub Actions', () => {
     const busy = { status: 503, body: 'Service Unavailable', contentType: 'text/plain' };
     service = await new TokenService([busy, busy, busy, busy]).start();
     const { options } = harness();
-    const error = await failure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
     expect(service.requests).toHaveLength(4);
     expect(error.kind).toBe('network');
     expect(error.message).toBe("GitHub Actions' OIDC token service kept failing: HTTP 503 after 4 attempts");
@@ -162,7 +152,7 @@ describe('acquireOidcToken: GitHub Actions', () => {
     const env = githubEnv(service);
     await service.stop();
     const { sink, options } = harness({ retryDelaysMs: [1, 1] });
-    const error = await failure(acquireOidcToken(ctx('github-actions'), { ...options, env }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('github-actions'), { ...options, env }));
     expect(error.kind).toBe('network');
     expect(error.message).toMatch(/^could not get an OIDC token from GitHub Actions after 3 attempts: fetch failed \(ECONNREFUSED\)$/);
     expect(sink.lines.filter((l) => l.level === 'warn')).toHaveLength(2);
@@ -181,7 +171,7 @@ describe('acquireOidcToken: GitHub Actions', () => {
   it('explains a 403 without retrying, and masks a request token the server echoes back', async () => {
     service = await new TokenService([{ status: 403, body: JSON.stringify({ message: `Token ${REQUEST_TOKEN} may not request id tokens` }) }]).start();
     const { sink, options } = harness();
-    const error = await failure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
     expect(service.requests).toHaveLength(1);
     expect(error.kind).toBe('config');
     expect(error.message).toBe('GitHub Actions refused the OIDC token request: HTTP 403 (Token *** may not request id tokens)');
@@ -192,7 +182,7 @@ describe('acquireOidcToken: GitHub Actions', () => {
   it('is refused by the service when the request token is wrong (401)', async () => {
     service = await new TokenService().start();
     const { options } = harness();
-    const error = await failure(
+    const error = await shipshapeFailure(
       acquireOidcToken(ctx('github-actions'), { ...options, env: { ...githubEnv(service), ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'expired-request-token-0123456789' } }),
     );
     expect(error.message).toBe('GitHub Actions refused the OIDC token request: HTTP 401 (Bad credentials)');
@@ -201,7 +191,7 @@ describe('acquireOidcToken: GitHub Actions', () => {
   it('reports a response that is not JSON, without its body', async () => {
     service = await new TokenService([{ status: 200, body: '<html><body>Sign in to continue</body></html>', contentType: 'text/html' }]).start();
     const { options } = harness();
-    const error = await failure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
     expect(error.kind).toBe('input');
     expect(error.message).toBe("GitHub Actions' OIDC token service answered with something other than JSON (content-type text/html)");
     expect(error.describe()).not.toContain('Sign in');
@@ -210,7 +200,7 @@ describe('acquireOidcToken: GitHub Actions', () => {
   it('reports JSON without a token', async () => {
     service = await new TokenService([{ status: 200, body: '{"count":0}' }]).start();
     const { options } = harness();
-    const error = await failure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
     expect(error.message).toBe(`GitHub Actions' OIDC token service answered with JSON without a token in "value"`);
   });
 
@@ -218,7 +208,7 @@ describe('acquireOidcToken: GitHub Actions', () => {
     const junk = 'opaque-access-token-that-is-not-a-jwt-1234567890';
     service = await new TokenService([{ status: 200, body: JSON.stringify({ value: junk }) }]).start();
     const { sink, secrets, options } = harness();
-    const error = await failure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('github-actions'), { ...options, env: githubEnv(service) }));
     expect(error.kind).toBe('input');
     expect(error.message).toBe('the GitHub Actions OIDC token is not a usable JWT: expected three base64url parts separated by dots');
     expect(secrets.has(junk)).toBe(true);
@@ -227,7 +217,7 @@ describe('acquireOidcToken: GitHub Actions', () => {
 
   it('explains the missing permission when the runner gave no request URL or token', async () => {
     const { options } = harness();
-    const error = await failure(acquireOidcToken(ctx('github-actions'), { ...options, env: { GITHUB_ACTIONS: 'true' } }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('github-actions'), { ...options, env: { GITHUB_ACTIONS: 'true' } }));
     expect(error.kind).toBe('config');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set');
@@ -263,7 +253,7 @@ describe('acquireOidcToken: GitLab CI', () => {
 
   it('explains how to declare the ID token when there is none', async () => {
     const { options } = harness();
-    const error = await failure(acquireOidcToken(ctx('gitlab-ci'), { ...options, env: { GITLAB_CI: 'true' } }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('gitlab-ci'), { ...options, env: { GITLAB_CI: 'true' } }));
     expect(error.kind).toBe('config');
     expect(error.where).toBe('.gitlab-ci.yml');
     expect(error.hint).toContain('id_tokens:\n      SIGSTORE_ID_TOKEN:\n        aud: sigstore');
@@ -301,7 +291,7 @@ describe('acquireOidcToken: CircleCI', () => {
 
   it('says what to do when CircleCI gave no token', async () => {
     const { options } = harness();
-    const error = await failure(acquireOidcToken(ctx('circleci'), { ...options, env: { CIRCLECI: 'true' } }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('circleci'), { ...options, env: { CIRCLECI: 'true' } }));
     expect(error.message).toContain('CIRCLE_OIDC_TOKEN_V2 and CIRCLE_OIDC_TOKEN are not set');
     expect(error.hint).toContain(`circleci run oidc get --claims '{"aud":"sigstore"}'`);
   });
@@ -322,7 +312,7 @@ describe('acquireOidcToken: explicit token and no token', () => {
   it('rejects a malformed SIGSTORE_ID_TOKEN with an input error that does not show it', async () => {
     const pasted = 'Bearer abc.def';
     const { sink, options } = harness();
-    const error = await failure(acquireOidcToken(ctx('jenkins'), { ...options, env: { SIGSTORE_ID_TOKEN: pasted } }));
+    const error = await shipshapeFailure(acquireOidcToken(ctx('jenkins'), { ...options, env: { SIGSTORE_ID_TOKEN: pasted } }));
     expect(error.kind).toBe('input');
     expect(error.where).toBe('SIGSTORE_ID_TOKEN');
     expect(error.describe()).not.toContain('abc.def');
@@ -331,18 +321,18 @@ describe('acquireOidcToken: explicit token and no token', () => {
 
   it('says plainly that a local run or Jenkins has no ambient token', async () => {
     const { options } = harness();
-    const local = await failure(acquireOidcToken(ctx('local'), { ...options, env: {} }));
+    const local = await shipshapeFailure(acquireOidcToken(ctx('local'), { ...options, env: {} }));
     expect(local.kind).toBe('config');
     expect(local.message).toBe('no OIDC token for keyless signing: not running in CI and SIGSTORE_ID_TOKEN is not set');
     expect(local.hint).toContain('--key');
-    const jenkins = await failure(acquireOidcToken(ctx('jenkins'), { ...options, env: { JENKINS_URL: 'https://ci.acme.example/' } }));
+    const jenkins = await shipshapeFailure(acquireOidcToken(ctx('jenkins'), { ...options, env: { JENKINS_URL: 'https://ci.acme.example/' } }));
     expect(jenkins.message).toBe('no OIDC token for keyless signing: jenkins provides none and SIGSTORE_ID_TOKEN is not set');
   });
 
   it('registers every token variable of the environment before doing anything else', async () => {
     const { secrets, options } = harness();
     const v2 = 'circle-v2-token-value-that-is-long-enough';
-    await failure(acquireOidcToken(ctx('local'), { ...options, env: { CIRCLE_OIDC_TOKEN_V2: v2, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN } }));
+    await shipshapeFailure(acquireOidcToken(ctx('local'), { ...options, env: { CIRCLE_OIDC_TOKEN_V2: v2, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN } }));
     expect(secrets.has(v2)).toBe(true);
     expect(secrets.has(REQUEST_TOKEN)).toBe(true);
   });

@@ -9,21 +9,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ShipshapeError } from '../errors';
 import { fixturesDir } from '../test-support/test-env';
 import { loadTrustedRoot, parseTrustedRoot, readTrustedRootFile } from './trust';
+import { shipshapeFailure } from '../test-support/failures';
 
 const PUBLIC_GOOD = join(fixturesDir(), 'sigstore', 'trusted_root_pgi.json');
-
-async function failure(promise: Promise<unknown>): Promise<ShipshapeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ShipshapeError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('trusted roots', () => {
   let dir: string;
@@ -39,16 +29,16 @@ describe('trusted roots', () => {
   });
 
   it('names the file and the problem for a missing, non-JSON or wrong file', async () => {
-    const missing = await failure(readTrustedRootFile(join(dir, 'nope.json')));
+    const missing = await shipshapeFailure(readTrustedRootFile(join(dir, 'nope.json')));
     expect(missing.describe()).toMatch(/nope\.json: the trusted root file does not exist\n {2}hint: pass a trusted_root\.json with --trusted-root/);
     expect(missing.exitCode).toBe(2);
 
     const notJson = join(dir, 'not.json');
     await writeFile(notJson, 'trusted: root');
-    expect((await failure(readTrustedRootFile(notJson))).message).toBe('the trusted root is not valid JSON');
+    expect((await shipshapeFailure(readTrustedRootFile(notJson))).message).toBe('the trusted root is not valid JSON');
 
     const bundle = join(fixturesDir(), 'sigstore', 'conformance', 'happy-path-v0.3', 'bundle.sigstore.json');
-    expect((await failure(readTrustedRootFile(bundle))).message).toMatch(/^not a Sigstore trusted root: mediaType: expected a Sigstore trusted root media type/);
+    expect((await shipshapeFailure(readTrustedRootFile(bundle))).message).toMatch(/^not a Sigstore trusted root: mediaType: expected a Sigstore trusted root media type/);
   });
 
   it('refuses a root whose keys sigstore cannot use', () => {
@@ -78,7 +68,7 @@ describe('trusted roots', () => {
       const rootPath = join(dir, 'root.json');
       await writeFile(rootPath, Buffer.from(seeds['https://tuf-repo-cdn.sigstore.dev']!['root.json'], 'base64'));
 
-      const error = await failure(loadTrustedRoot({ tuf: { mirrorURL: mirror, rootPath, cachePath: join(dir, 'tuf-cache'), retry: 0, timeout: 2000 } }));
+      const error = await shipshapeFailure(loadTrustedRoot({ tuf: { mirrorURL: mirror, rootPath, cachePath: join(dir, 'tuf-cache'), retry: 0, timeout: 2000 } }));
       expect(error.kind).toBe('network');
       expect(error.exitCode).toBe(1);
       expect(error.message).toMatch(new RegExp(`^cannot get the Sigstore trusted root from ${mirror}: .+`));

@@ -2,6 +2,7 @@
  * A temporary Nx workspace on disk and the ExecutorContext Nx would hand an executor running a
  * target of its one project. Test-only (excluded from the build).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -72,4 +73,22 @@ export async function captureOutput<T>(run: () => Promise<T>): Promise<{ result:
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+/** The image.json image-digest would have written for the workspace's one project (apps/api). */
+export function writeImageFile(workspace: TempWorkspace, image: { image: string; digest: string; reference?: string; mediaType: string }): Promise<string> {
+  const { reference = image.image, ...rest } = image;
+  return workspace.write('dist/shipshape/apps/api/image.json', JSON.stringify({ ...rest, reference, platforms: [] }));
+}
+
+/** COSIGN_PASSWORD set for the spec's duration (as CI sets it for the executors); returns the password. */
+export function cosignPasswordForSpec(): string {
+  const password = `pw-${randomBytes(6).toString('hex')}`;
+  beforeAll(() => {
+    process.env.COSIGN_PASSWORD = password;
+  });
+  afterAll(() => {
+    delete process.env.COSIGN_PASSWORD;
+  });
+  return password;
 }

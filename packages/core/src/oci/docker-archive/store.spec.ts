@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { ShipshapeError } from '../../errors';
 import { fixtureImage } from '../../test-support/test-env';
 import { sha256Digest } from '../digest';
 import { isIndex, type ImageManifest } from '../manifest';
@@ -20,6 +19,7 @@ import { OciLayoutStore } from '../layout/store';
 import { DOCKER_LAYER_TAR } from './archive-images';
 import { DockerArchiveStore } from './store';
 import { scanTar } from './tar-index';
+import { shipshapeFailure } from '../../test-support/failures';
 
 let work: string;
 let debianArchive: string;
@@ -52,16 +52,6 @@ async function streamDigest(stream: Readable): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
-}
-
-async function caught(promise: Promise<unknown>): Promise<ShipshapeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ShipshapeError) return error;
-    throw error;
-  }
-  throw new Error('expected a ShipshapeError, but the call succeeded');
 }
 
 /** Extracts an archive into a fresh directory (to re-pack it in another shape). */
@@ -121,7 +111,7 @@ describe('an archive skopeo wrote', () => {
     for (const name of ['shipshape/debian12:1', 'docker.io/shipshape/debian12:1', configDigest, (await store.getManifest('')).descriptor.digest]) {
       expect((await store.resolve(name)).digest).toBe(configDigest);
     }
-    const missing = await caught(store.resolve('shipshape/other:1'));
+    const missing = await shipshapeFailure(store.resolve('shipshape/other:1'));
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.hint).toContain('docker.io/shipshape/debian12:1');
     expect(await store.referrers(configDigest)).toEqual([]);
@@ -141,7 +131,7 @@ describe('an archive skopeo wrote', () => {
     const store = new DockerArchiveStore(debianArchive);
     const manifest = (await store.getManifest('')).bytes;
     for (const attempt of [store.putBlob(Buffer.from('data'), 'application/octet-stream'), store.putManifest(manifest, DOCKER_MANIFEST, 'copy')]) {
-      const error = await caught(attempt);
+      const error = await shipshapeFailure(attempt);
       expect(error.kind).toBe('usage');
       expect(error.message).toContain('read-only');
       expect(error.hint).toContain('oci:DIR');
@@ -255,7 +245,7 @@ describe('broken and hostile archives', () => {
     const file = path.join(work, 'cut-inside.tar');
     cpSync(debianArchive, file);
     truncateSync(file, Math.floor(readFileSync(file).length / 3));
-    const error = await caught(new DockerArchiveStore(file).resolve(''));
+    const error = await shipshapeFailure(new DockerArchiveStore(file).resolve(''));
     expect(error.message).toMatch(/^the archive is truncated: member at offset \d+ needs \d+ bytes/);
     expect(error.where).toBe(file);
     expect(error.hint).toContain('create it again');
@@ -267,7 +257,7 @@ describe('broken and hostile archives', () => {
     const manifestMember = (await scanTar(file)).get('manifest.json');
     if (!manifestMember) throw new Error('no manifest.json in the archive');
     truncateSync(file, manifestMember.offset - 512);
-    const error = await caught(new DockerArchiveStore(file).resolve(''));
+    const error = await shipshapeFailure(new DockerArchiveStore(file).resolve(''));
     expect(error.message).toContain('without the end-of-archive marker');
   });
 
@@ -293,7 +283,7 @@ describe('broken and hostile archives', () => {
     // -P keeps the leading "../" that tar would otherwise strip.
     tool('tar', ['-P', '-cf', file, '../evil', '../manifest.json'], inner);
     expect(tool('tar', ['-tf', file])).toContain('../evil');
-    const error = await caught(new DockerArchiveStore(file).resolve(''));
+    const error = await shipshapeFailure(new DockerArchiveStore(file).resolve(''));
     expect(error.message).toBe('the archive has a member named "../evil", which points outside the archive');
     expect(error.hint).toContain('not an archive written by `docker save`');
   });
@@ -323,7 +313,7 @@ describe('broken and hostile archives', () => {
     tool('tar', ['-cf', plainTar, '-C', plainDir, 'hello.txt']);
     await expect(new DockerArchiveStore(plainTar).resolve('')).rejects.toThrow('no manifest.json, so it is not a `docker save` archive');
 
-    const missing = await caught(new DockerArchiveStore(path.join(work, 'absent.tar')).resolve(''));
+    const missing = await shipshapeFailure(new DockerArchiveStore(path.join(work, 'absent.tar')).resolve(''));
     expect(missing).toMatchObject({ code: 'NOT_FOUND', message: 'the docker-archive file does not exist' });
     await expect(new DockerArchiveStore(work).resolve('')).rejects.toThrow('is a directory');
   });

@@ -8,7 +8,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ShipshapeError } from '../../errors';
 import { fixtureImage, type FixtureImage } from '../../test-support/test-env';
 import { makeTestImage, pushReferrer, pushTestImage } from '../../test-support/images';
 import { sha256Digest } from '../digest';
@@ -16,6 +15,7 @@ import { imageIndexSchema, isIndex, type Descriptor } from '../manifest';
 import { OCI_INDEX, OCI_MANIFEST } from '../media-types';
 import { runTs } from './test-support/run-ts';
 import { OciLayoutStore } from './store';
+import { shipshapeFailure } from '../../test-support/failures';
 
 const SIGNATURE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const SBOM = 'application/vnd.cyclonedx+json';
@@ -38,16 +38,6 @@ async function streamDigest(stream: Readable): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
-}
-
-async function caught(promise: Promise<unknown>): Promise<ShipshapeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ShipshapeError) return error;
-    throw error;
-  }
-  throw new Error('expected a ShipshapeError, but the call succeeded');
 }
 
 describe('reading the fixture layouts', () => {
@@ -108,7 +98,7 @@ describe('reading the fixture layouts', () => {
 describe('errors a user can act on', () => {
   it('says which tags exist when a tag is missing, with code NOT_FOUND and the directory', async () => {
     const { layout } = fixtureImage('debian12');
-    const error = await caught(new OciLayoutStore(layout).resolve('nope'));
+    const error = await shipshapeFailure(new OciLayoutStore(layout).resolve('nope'));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toContain('no image tagged "nope"');
     expect(error.where).toBe(`oci:${layout}`);
@@ -116,14 +106,14 @@ describe('errors a user can act on', () => {
   });
 
   it('reports a digest that is not in the layout as NOT_FOUND', async () => {
-    const error = await caught(new OciLayoutStore(fixtureImage('debian12').layout).resolve(sha256Digest('absent')));
+    const error = await shipshapeFailure(new OciLayoutStore(fixtureImage('debian12').layout).resolve(sha256Digest('absent')));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toContain('is not in the OCI layout');
   });
 
   it('reports a directory that is not a layout as NOT_FOUND, naming it', async () => {
     const dir = freshDir('nothing');
-    const error = await caught(new OciLayoutStore(dir).resolve('1'));
+    const error = await shipshapeFailure(new OciLayoutStore(dir).resolve('1'));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toContain(`no OCI image layout at ${dir}`);
     expect(await new OciLayoutStore(dir).listTags()).toEqual([]);
@@ -134,7 +124,7 @@ describe('errors a user can act on', () => {
     const dir = freshDir('several');
     const store = new OciLayoutStore(dir);
     await store.putBlob(Buffer.from('{}'), 'application/vnd.oci.empty.v1+json');
-    const empty = await caught(store.resolve(''));
+    const empty = await shipshapeFailure(store.resolve(''));
     expect(empty.code).toBe('NOT_FOUND');
     expect(empty.message).toContain('holds no image');
 
@@ -145,7 +135,7 @@ describe('errors a user can act on', () => {
     expect((await store.resolve('')).digest).toBe(only.digest);
 
     await pushTestImage(store, makeTestImage(), 'b');
-    const several = await caught(store.resolve(''));
+    const several = await shipshapeFailure(store.resolve(''));
     expect(several.kind).toBe('usage');
     expect(several.message).toContain('holds 2 images');
     expect(several.hint).toContain(`oci:${dir}:a`);
@@ -155,7 +145,7 @@ describe('errors a user can act on', () => {
   it('never turns a crafted digest into a path outside the layout', async () => {
     const store = new OciLayoutStore(fixtureImage('debian12').layout);
     for (const digest of ['sha256:../../../../etc/passwd', 'sha256:/etc/passwd', `sha256:${'a'.repeat(63)}/`, 'md5:../x']) {
-      const error = await caught(store.openBlob({ digest, size: 1 }));
+      const error = await shipshapeFailure(store.openBlob({ digest, size: 1 }));
       expect(error.message).toContain('is not a valid digest');
       await expect(store.hasBlob(digest)).rejects.toThrow('is not a valid digest');
     }
@@ -164,14 +154,14 @@ describe('errors a user can act on', () => {
   it('refuses to write into a path that is a file', async () => {
     const file = freshDir('a-file');
     writeFileSync(file, 'not a directory');
-    const error = await caught(new OciLayoutStore(file).putBlob(Buffer.from('x'), 'application/octet-stream'));
+    const error = await shipshapeFailure(new OciLayoutStore(file).putBlob(Buffer.from('x'), 'application/octet-stream'));
     expect(error.message).toBe(`${file} is not a directory, so it cannot hold an OCI image layout`);
   });
 
   it('refuses an invalid tag', async () => {
     const store = new OciLayoutStore(freshDir('bad-tag'));
     const image = makeTestImage();
-    const error = await caught(pushTestImage(store, image, 'bad tag\n'));
+    const error = await shipshapeFailure(pushTestImage(store, image, 'bad tag\n'));
     expect(error.message).toContain('invalid tag');
   });
 });
@@ -273,7 +263,7 @@ describe('writing a layout that real tools read', () => {
     const store = new OciLayoutStore(dir);
     const image = makeTestImage();
     await store.putBlob(image.config, 'application/vnd.oci.image.config.v1+json');
-    const error = await caught(store.putManifest(image.manifest, OCI_MANIFEST, 'x'));
+    const error = await shipshapeFailure(store.putManifest(image.manifest, OCI_MANIFEST, 'x'));
     expect(error.message).toContain(`blob ${sha256Digest(image.layers[0])}`);
     expect(await store.listTags()).toEqual([]);
     expect(await store.hasBlob(image.digest)).toBe(false);

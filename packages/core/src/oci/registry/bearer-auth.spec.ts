@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { runCli } from '../../cli/main';
-import { ShipshapeError } from '../../errors';
 import { createLogger, MemorySink } from '../../exec/logger';
 import { makeTestImage, pushTestImage, type TestImage } from '../../test-support/images';
 import { startTokenRegistry, type DockerAuthEntry, type TokenRegistry, type TokenRequestRecord } from '../../test-support/token-registry';
 import { OCI_CONFIG } from '../media-types';
 import { RegistryClient } from './client';
 import { RegistryRepository } from './repository';
+import { shipshapeFailure } from '../../test-support/failures';
 
 const exec = promisify(execFile);
 const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50, attempts: 6, maxRetryAfterMs: 1000 };
@@ -76,15 +76,6 @@ function leakedSecrets(text: string, extra: Record<string, string> = {}): string
   return Object.entries(secrets)
     .filter(([, value]) => text.includes(value))
     .map(([name]) => name);
-}
-
-async function failure(promise: Promise<unknown>): Promise<ShipshapeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ShipshapeError);
-  return error as ShipshapeError;
 }
 
 /** Pushes a fresh image as the test user (own client), tagged v1. */
@@ -187,8 +178,8 @@ describe('anonymous access', () => {
     const publicRepo = uniqueRepo('public', 'anon-push');
     await seed(publicRepo);
     const anonymous = client({ anonymous: true });
-    const push = await failure(pushTestImage(repo(anonymous, publicRepo), makeTestImage(), 'v2'));
-    const read = await failure(repo(anonymous, uniqueRepo('test', 'private')).getManifest('v1'));
+    const push = await shipshapeFailure(pushTestImage(repo(anonymous, publicRepo), makeTestImage(), 'v2'));
+    const read = await shipshapeFailure(repo(anonymous, uniqueRepo('test', 'private')).getManifest('v1'));
     for (const error of [push, read]) {
       expect(error).toMatchObject({ kind: 'config', code: 'UNAUTHORIZED' });
       expect(error.message).toMatch(/authentication required \(401\): no credentials found/);
@@ -204,7 +195,7 @@ describe('refused credentials', () => {
     const wrongPassword = `wrong-${randomBytes(12).toString('hex')}`;
     const sink = new MemorySink();
     const since = registry.requests.length;
-    const error = await failure(repo(client({ password: wrongPassword, sink }), repository).resolve('v1'));
+    const error = await shipshapeFailure(repo(client({ password: wrongPassword, sink }), repository).resolve('v1'));
 
     expect(error).toMatchObject({ kind: 'config', code: 'UNAUTHORIZED', where: `${registry.host}/${repository}`, exitCode: 2 });
     expect(error.message).toMatch(/^authentication failed \(401\): the registry rejected the credentials from shipshape configuration \(token server 127\.0\.0\.1:\d+ answered 401\)$/);
@@ -221,7 +212,7 @@ describe('refused credentials', () => {
     try {
       const c = new RegistryClient({ env: NO_DOCKER_CONFIG, hosts: { [plain.host]: { username: plain.username, password: plain.password } }, retry: FAST_RETRY });
       clients.push(c);
-      const error = await failure(new RegistryRepository(c, plain.host, 'test/any').resolve('v1'));
+      const error = await shipshapeFailure(new RegistryRepository(c, plain.host, 'test/any').resolve('v1'));
       expect(error).toMatchObject({ kind: 'config', where: `${plain.host}/test/any` });
       expect(error.message).toMatch(/names a token server over plain HTTP \(http:\/\/tokens\.example\.invalid\); the login from shipshape configuration is not sent there unencrypted/);
       expect(error.hint).toContain('registries."tokens.example.invalid".insecure: true');
@@ -235,8 +226,8 @@ describe('refused credentials', () => {
     const repository = uniqueRepo('other', 'no-permission');
     const sink = new MemorySink();
     const c = client({ sink });
-    const push = await failure(pushTestImage(repo(c, repository), makeTestImage(), 'v1'));
-    const read = await failure(repo(c, repository).getManifest('v1'));
+    const push = await shipshapeFailure(pushTestImage(repo(c, repository), makeTestImage(), 'v1'));
+    const read = await shipshapeFailure(repo(c, repository).getManifest('v1'));
     for (const error of [push, read]) {
       expect(error).toMatchObject({ kind: 'config', code: 'DENIED', where: `${registry.host}/${repository}` });
       expect(error.message).toContain(`access denied (401 insufficient_scope): the registry did not grant repository:${repository}:pull to the credentials from shipshape configuration`);
@@ -357,7 +348,7 @@ describe('identity tokens (docker config.json `identitytoken`, the OAuth2 refres
     await seed(repository);
     const revoked = `refresh-revoked-${randomBytes(16).toString('hex')}`;
     const sink = new MemorySink();
-    const error = await failure(repo(client({ dockerConfig: { identitytoken: revoked }, sink }), repository).getManifest('v1'));
+    const error = await shipshapeFailure(repo(client({ dockerConfig: { identitytoken: revoked }, sink }), repository).getManifest('v1'));
 
     expect(error).toMatchObject({ kind: 'config', code: 'UNAUTHORIZED', where: `${registry.host}/${repository}` });
     expect(error.message).toMatch(/^authentication failed \(401\): the registry rejected the credentials from .*docker-config-\d+\/config\.json auths \(token server 127\.0\.0\.1:\d+ answered 400: invalid_grant\)$/);

@@ -6,22 +6,12 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { isShipshapeError, type ShipshapeError } from '../../errors';
 import { fixturesDir } from '../../test-support/test-env';
 import { COSIGN_PRIVATE_KEY_LABEL, decryptCosignPrivateKey, encryptCosignPrivateKey, SIGSTORE_PRIVATE_KEY_LABEL } from './cosign-encrypted';
 import { decodePem, encodePem } from './pem';
+import { shipshapeFailure } from '../../test-support/failures';
 
 const fixture = (name: string) => readFileSync(path.join(fixturesDir(), 'cosign', name), 'utf8');
-
-async function failure(promise: Promise<unknown>): Promise<ShipshapeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isShipshapeError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 function envelopeOf(pem: string): Record<string, Record<string, unknown> | string> {
   return JSON.parse(decodePem(pem, 'test')!.der.toString('utf8'));
@@ -49,8 +39,8 @@ describe('decryptCosignPrivateKey on keys written by cosign', () => {
     const pem = fixture('sigstore-label-p256.key');
     const first = await decryptCosignPrivateKey(pem, 'hello', 'cosign.key');
     expect(await decryptCosignPrivateKey(pem, 'hello', 'cosign.key')).toBe(first);
-    expect((await failure(decryptCosignPrivateKey(pem, 'wrong', 'cosign.key'))).message).toMatch(/wrong password/);
-    expect((await failure(decryptCosignPrivateKey(pem, 'wrong', 'cosign.key'))).message).toMatch(/wrong password/);
+    expect((await shipshapeFailure(decryptCosignPrivateKey(pem, 'wrong', 'cosign.key'))).message).toMatch(/wrong password/);
+    expect((await shipshapeFailure(decryptCosignPrivateKey(pem, 'wrong', 'cosign.key'))).message).toMatch(/wrong password/);
   });
 
   it('reads a key with CRLF line endings and text around the PEM block (as pasted into a CI secret)', async () => {
@@ -59,7 +49,7 @@ describe('decryptCosignPrivateKey on keys written by cosign', () => {
   });
 
   it('rejects the key whose plaintext is SEC1, not PKCS#8, saying so and naming the file', async () => {
-    const error = await failure(decryptCosignPrivateKey(fixture('cosign-label-sec1-reject.key'), 'hello', 'cosign-label-sec1-reject.key'));
+    const error = await shipshapeFailure(decryptCosignPrivateKey(fixture('cosign-label-sec1-reject.key'), 'hello', 'cosign-label-sec1-reject.key'));
     expect(error.kind).toBe('input');
     expect(error.describe()).toMatch(/^cosign-label-sec1-reject\.key: the decrypted key is a SEC1 EC private key, not PKCS#8 as cosign requires/);
     expect(error.hint).toContain('cosign import-key-pair');
@@ -67,7 +57,7 @@ describe('decryptCosignPrivateKey on keys written by cosign', () => {
 
   it.each(['sigstore-label-p256.key', 'cosign-generated-empty-password.key'])('says "wrong password" for %s with another password, never quoting it', async (name) => {
     const password = 'not-the-password-7f3a';
-    const error = await failure(decryptCosignPrivateKey(fixture(name), password, name));
+    const error = await shipshapeFailure(decryptCosignPrivateKey(fixture(name), password, name));
     expect(error.kind).toBe('input');
     expect(error.describe()).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: wrong password`));
     expect(`${error.describe()} ${error.stack}`).not.toContain(password);
@@ -77,7 +67,7 @@ describe('decryptCosignPrivateKey on keys written by cosign', () => {
     const tampered = rewrap(fixture('sigstore-label-p256.key'), (e) => {
       (e.kdf as { params: { N: number } }).params.N = 2 ** 30;
     });
-    const error = await failure(decryptCosignPrivateKey(tampered, 'hello', 'tampered.key'));
+    const error = await shipshapeFailure(decryptCosignPrivateKey(tampered, 'hello', 'tampered.key'));
     expect(error.describe()).toBe(
       'tampered.key: not a usable cosign private key: unsupported scrypt parameters N=1073741824, r=8, p=1 (cosign accepts N=32768, 65536 or 131072 with r=8, p=1)',
     );
@@ -89,7 +79,7 @@ describe('decryptCosignPrivateKey on keys written by cosign', () => {
     ['a short nonce', (e: ReturnType<typeof envelopeOf>) => ((e.cipher as { nonce: string }).nonce = 'AAAA'), 'the secretbox nonce is 3 bytes, not 24'],
     ['a missing ciphertext', (e: ReturnType<typeof envelopeOf>) => delete (e as Record<string, unknown>).ciphertext, 'ciphertext:'],
   ])('names the problem for %s', async (_case, change, expected) => {
-    const error = await failure(decryptCosignPrivateKey(rewrap(fixture('sigstore-label-p256.key'), change), 'hello', 'bad.key'));
+    const error = await shipshapeFailure(decryptCosignPrivateKey(rewrap(fixture('sigstore-label-p256.key'), change), 'hello', 'bad.key'));
     expect(error.kind).toBe('input');
     expect(error.describe()).toContain(`bad.key: not a usable cosign private key: `);
     expect(error.describe()).toContain(expected);
@@ -97,13 +87,13 @@ describe('decryptCosignPrivateKey on keys written by cosign', () => {
 
   it('reports a body that is not cosign JSON, and a truncated PEM, naming the file', async () => {
     const notJson = encodePem(SIGSTORE_PRIVATE_KEY_LABEL, Buffer.from('this is not json'));
-    expect((await failure(decryptCosignPrivateKey(notJson, 'hello', 'a.key'))).describe()).toBe(
+    expect((await shipshapeFailure(decryptCosignPrivateKey(notJson, 'hello', 'a.key'))).describe()).toBe(
       'a.key: not a usable cosign private key: the PEM body is not the JSON cosign writes (kdf, cipher, ciphertext)',
     );
     const truncated = fixture('sigstore-label-p256.key').split('\n').slice(0, 4).join('\n');
-    expect((await failure(decryptCosignPrivateKey(truncated, 'hello', 'b.key'))).describe()).toBe('b.key: the PEM block "ENCRYPTED SIGSTORE PRIVATE KEY" has no END line; the file is truncated');
+    expect((await shipshapeFailure(decryptCosignPrivateKey(truncated, 'hello', 'b.key'))).describe()).toBe('b.key: the PEM block "ENCRYPTED SIGSTORE PRIVATE KEY" has no END line; the file is truncated');
     const damaged = fixture('sigstore-label-p256.key').replace(/^eyJr/m, 'ey!r');
-    expect((await failure(decryptCosignPrivateKey(damaged, 'hello', 'c.key'))).describe()).toContain('c.key: the body of the PEM block "ENCRYPTED SIGSTORE PRIVATE KEY" is not valid base64');
+    expect((await shipshapeFailure(decryptCosignPrivateKey(damaged, 'hello', 'c.key'))).describe()).toContain('c.key: the body of the PEM block "ENCRYPTED SIGSTORE PRIVATE KEY" is not valid base64');
   });
 
   it('treats a modified ciphertext like a wrong password (secretbox authenticates)', async () => {
@@ -112,7 +102,7 @@ describe('decryptCosignPrivateKey on keys written by cosign', () => {
       bytes[bytes.length - 1]! ^= 1;
       e.ciphertext = bytes.toString('base64');
     });
-    expect((await failure(decryptCosignPrivateKey(flipped, 'hello', 'flipped.key'))).describe()).toMatch(/^flipped\.key: wrong password/);
+    expect((await shipshapeFailure(decryptCosignPrivateKey(flipped, 'hello', 'flipped.key'))).describe()).toMatch(/^flipped\.key: wrong password/);
   });
 });
 

@@ -7,23 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { makeTempDir, type TempDir } from '../../config/test-support/temp-dir';
-import { isShipshapeError, type ShipshapeError } from '../../errors';
 import { SecretRegistry } from '../../exec/secrets';
 import { fixturesDir } from '../../test-support/test-env';
 import { encryptCosignPrivateKey } from './cosign-encrypted';
 import { loadPublicKey, loadSigningKey, type KeyLoadOptions } from './load';
+import { shipshapeFailure } from '../../test-support/failures';
 
 const cosignDir = path.join(fixturesDir(), 'cosign');
-
-async function failure(promise: Promise<unknown>): Promise<ShipshapeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isShipshapeError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 function openssl(args: string[], cwd: string): string {
   return execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -73,21 +63,21 @@ describe('loadSigningKey', () => {
   });
 
   it('rejects the SEC1-inside cosign key, as cosign does', async () => {
-    const error = await failure(loadSigningKey('cosign-label-sec1-reject.key', { env: { COSIGN_PASSWORD: 'hello' }, cwd: cosignDir, registry }));
+    const error = await shipshapeFailure(loadSigningKey('cosign-label-sec1-reject.key', { env: { COSIGN_PASSWORD: 'hello' }, cwd: cosignDir, registry }));
     expect(error.describe()).toMatch(/^cosign-label-sec1-reject\.key: the decrypted key is a SEC1 EC private key, not PKCS#8/);
     expect(error.exitCode).toBe(2);
   });
 
   it('says "wrong password" for a wrong COSIGN_PASSWORD, and the password appears nowhere', async () => {
     const password = 'definitely-wrong-password';
-    const error = await failure(loadSigningKey('sigstore-label-p256.key', { env: { COSIGN_PASSWORD: password }, cwd: cosignDir, registry }));
+    const error = await shipshapeFailure(loadSigningKey('sigstore-label-p256.key', { env: { COSIGN_PASSWORD: password }, cwd: cosignDir, registry }));
     expect(error.describe()).toMatch(/^sigstore-label-p256\.key: wrong password: the private key could not be decrypted\n {2}hint: set COSIGN_PASSWORD/);
     expect(JSON.stringify({ message: error.describe(), stack: error.stack })).not.toContain(password);
     expect(registry.redact(`echo ${password}`)).toBe('echo ***');
   });
 
   it('asks for COSIGN_PASSWORD when an encrypted key has none', async () => {
-    const error = await failure(loadSigningKey('sigstore-label-p256.key', { env: {}, cwd: cosignDir, registry }));
+    const error = await shipshapeFailure(loadSigningKey('sigstore-label-p256.key', { env: {}, cwd: cosignDir, registry }));
     expect(error.kind).toBe('config');
     expect(error.describe()).toBe(
       'sigstore-label-p256.key: the private key is encrypted and no password is set\n  hint: set COSIGN_PASSWORD (empty for a key created without a password), or point `signing.password` at env://VAR or file://PATH',
@@ -117,7 +107,7 @@ describe('loadSigningKey', () => {
     ['cert.pem', 'expected a private or public key, found a certificate'],
     ['p384.pub', 'this is a public key; signing needs the private key (e.g. cosign.key, not cosign.pub)'],
   ])('refuses %s with a clear message naming the file', async (name, message) => {
-    const error = await failure(loadSigningKey(name, options()));
+    const error = await shipshapeFailure(loadSigningKey(name, options()));
     expect(error.describe().startsWith(`${name}: ${message}`)).toBe(true);
     expect(error.exitCode).toBe(2);
   });
@@ -127,7 +117,7 @@ describe('loadSigningKey', () => {
     await dir.write('truncated.key', cosignKey.slice(0, 200));
     await dir.write('empty.key', '');
     await dir.write('garbage.key', cosignKey.replace(/^(eyJr.{6})./m, '$1*'));
-    const describe = async (name: string) => (await failure(loadSigningKey(name, options({ env: { COSIGN_PASSWORD: 'hello' } })))).describe();
+    const describe = async (name: string) => (await shipshapeFailure(loadSigningKey(name, options({ env: { COSIGN_PASSWORD: 'hello' } })))).describe();
     expect(await describe('truncated.key')).toBe('truncated.key: the PEM block "ENCRYPTED SIGSTORE PRIVATE KEY" has no END line; the file is truncated');
     expect(await describe('empty.key')).toMatch(/^empty\.key: not a PEM key/);
     expect(await describe('garbage.key')).toMatch(/^garbage\.key: the body of the PEM block "ENCRYPTED SIGSTORE PRIVATE KEY" is not valid base64/);
@@ -152,10 +142,10 @@ describe('loadSigningKey', () => {
     });
 
     it('says when the variable is unset or empty, and when it holds base64 instead of PEM', async () => {
-      expect((await failure(loadSigningKey('env://NOPE', options()))).describe()).toMatch(/^env:\/\/NOPE: environment variable NOPE is not set\n {2}hint: put the key's PEM text/);
-      expect((await failure(loadSigningKey('env://BLANK', options({ env: { BLANK: ' \n' } })))).describe()).toMatch(/^env:\/\/BLANK: environment variable BLANK is empty/);
+      expect((await shipshapeFailure(loadSigningKey('env://NOPE', options()))).describe()).toMatch(/^env:\/\/NOPE: environment variable NOPE is not set\n {2}hint: put the key's PEM text/);
+      expect((await shipshapeFailure(loadSigningKey('env://BLANK', options({ env: { BLANK: ' \n' } })))).describe()).toMatch(/^env:\/\/BLANK: environment variable BLANK is empty/);
       const base64 = Buffer.from(readFileSync(dir.path('ec-sec1.pem'))).toString('base64');
-      const error = await failure(loadSigningKey('env://B64', options({ env: { B64: base64 } })));
+      const error = await shipshapeFailure(loadSigningKey('env://B64', options({ env: { B64: base64 } })));
       expect(error.describe()).toMatch(/^env:\/\/B64: not a PEM key .*\n {2}hint: the variable must hold the PEM text itself.*base64-encoded, decode it first/);
       expect(error.describe()).not.toContain(base64.slice(0, 20));
     });
@@ -166,7 +156,7 @@ describe('loadSigningKey', () => {
       'sends %s to the cosign backend',
       async (ref) => {
         for (const load of [loadSigningKey, loadPublicKey]) {
-          const error = await failure(load(ref, options()));
+          const error = await shipshapeFailure(load(ref, options()));
           expect(error.kind).toBe('config');
           expect(error.describe()).toBe(
             `${ref}: ${ref.split(':')[0]}:// keys live in a KMS and are used through the cosign backend\n  hint: set \`signing.tool: cosign\` in security.yaml (cosign on PATH, with the KMS credentials in its environment)`,
@@ -176,9 +166,9 @@ describe('loadSigningKey', () => {
     );
 
     it('rejects other schemes and pasted keys without quoting them', async () => {
-      expect((await failure(loadSigningKey('k8s://ns/secret', options()))).describe()).toMatch(/^invalid key reference: unsupported key scheme `k8s:\/\/`/);
+      expect((await shipshapeFailure(loadSigningKey('k8s://ns/secret', options()))).describe()).toMatch(/^invalid key reference: unsupported key scheme `k8s:\/\/`/);
       const pasted = readFileSync(dir.path('ec-sec1.pem'), 'utf8');
-      const error = await failure(loadSigningKey(pasted, options()));
+      const error = await shipshapeFailure(loadSigningKey(pasted, options()));
       expect(error.describe()).toMatch(/^invalid key reference: a key cannot be pasted into the configuration/);
       expect(error.describe()).not.toContain(pasted.split('\n')[1]);
     });
@@ -206,9 +196,9 @@ describe('loadPublicKey', () => {
 
   it('refuses an Ed25519 public key and a damaged one', async () => {
     await dir.write('ed25519.pub', openssl(['pkey', '-in', 'ed25519.pem', '-pubout'], dir.root));
-    expect((await failure(loadPublicKey('ed25519.pub', options()))).describe()).toMatch(/^ed25519\.pub: Ed25519 keys are not supported natively/);
+    expect((await shipshapeFailure(loadPublicKey('ed25519.pub', options()))).describe()).toMatch(/^ed25519\.pub: Ed25519 keys are not supported natively/);
     await dir.write('damaged.pub', '-----BEGIN PUBLIC KEY-----\nAAAAAAAA\n-----END PUBLIC KEY-----\n');
-    expect((await failure(loadPublicKey('damaged.pub', options()))).describe()).toBe(
+    expect((await shipshapeFailure(loadPublicKey('damaged.pub', options()))).describe()).toBe(
       'damaged.pub: the PEM block "PUBLIC KEY" does not hold a valid public key; the file is damaged',
     );
   });

@@ -9,23 +9,19 @@ import * as path from 'node:path';
 import { generateKeyPair, RegistryClient, openImage } from '@shipshape/core';
 import { testEnv } from '../../../../core/src/test-support/test-env';
 import { makeTestImage, pushTestImage } from '../../../../core/src/test-support/images';
-import { captureOutput, executorContext, tempWorkspace, type TempWorkspace } from '../../test-support/executor-context';
+import { captureOutput, cosignPasswordForSpec, executorContext, tempWorkspace, writeImageFile, type TempWorkspace } from '../../test-support/executor-context';
 import imageSignExecutor from './executor';
 import verifyExecutor from '../verify/executor';
 
 const env = testEnv();
-const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
+const PASSWORD = cosignPasswordForSpec();
 let workspace: TempWorkspace;
 let client: RegistryClient;
 
 beforeAll(() => {
   client = new RegistryClient({ env: {} });
-  process.env.COSIGN_PASSWORD = PASSWORD;
 });
-afterAll(() => {
-  client.close();
-  delete process.env.COSIGN_PASSWORD;
-});
+afterAll(() => client.close());
 beforeEach(async () => {
   workspace = await tempWorkspace();
   const keys = await generateKeyPair(PASSWORD);
@@ -39,7 +35,7 @@ async function pushedImage(registry = env.registry) {
   const { store } = openImage(`${registry}/${repository}:v1`, { client });
   const descriptor = await pushTestImage(store, makeTestImage(), 'v1');
   const image = `${registry}/${repository}@${descriptor.digest}`;
-  await workspace.write('dist/shipshape/apps/api/image.json', JSON.stringify({ image, digest: descriptor.digest, reference: `${registry}/${repository}:v1`, mediaType: descriptor.mediaType, platforms: [] }));
+  await writeImageFile(workspace, { image, digest: descriptor.digest, reference: `${registry}/${repository}:v1`, mediaType: descriptor.mediaType });
   return { image, digest: descriptor.digest };
 }
 
@@ -88,7 +84,7 @@ describe('image-sign and verify executors', () => {
   it('fails open when the registry is unreachable, and closed when signing is required', async () => {
     await workspace.write('security.yaml', security());
     const digest = `sha256:${'1'.repeat(64)}`;
-    await workspace.write('dist/shipshape/apps/api/image.json', JSON.stringify({ image: `127.0.0.1:1/none@${digest}`, digest, reference: '127.0.0.1:1/none:v1', mediaType: 'application/vnd.oci.image.manifest.v1+json', platforms: [] }));
+    await writeImageFile(workspace, { image: `127.0.0.1:1/none@${digest}`, digest, reference: '127.0.0.1:1/none:v1', mediaType: 'application/vnd.oci.image.manifest.v1+json' });
     const open = await sign();
     expect(open.result.success).toBe(true);
     expect(open.stderr.join('\n')).toMatch(/image-sign failed, continuing \(not required\): .*cannot reach 127\.0\.0\.1:1/);

@@ -9,22 +9,18 @@ import * as path from 'node:path';
 import { generateKeyPair, loadPublicKey, openImage, RegistryClient, SLSA_PROVENANCE_V1, verifyAttestations } from '@shipshape/core';
 import { testEnv } from '../../../../core/src/test-support/test-env';
 import { makeTestImage, pushTestImage } from '../../../../core/src/test-support/images';
-import { captureOutput, executorContext, tempWorkspace, type TempWorkspace } from '../../test-support/executor-context';
+import { captureOutput, cosignPasswordForSpec, executorContext, tempWorkspace, writeImageFile, type TempWorkspace } from '../../test-support/executor-context';
 import provenanceExecutor from './executor';
 
 const env = testEnv();
-const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
+const PASSWORD = cosignPasswordForSpec();
 let workspace: TempWorkspace;
 let client: RegistryClient;
 
 beforeAll(() => {
   client = new RegistryClient({ env: {} });
-  process.env.COSIGN_PASSWORD = PASSWORD;
 });
-afterAll(() => {
-  client.close();
-  delete process.env.COSIGN_PASSWORD;
-});
+afterAll(() => client.close());
 beforeEach(async () => {
   workspace = await tempWorkspace();
 });
@@ -39,7 +35,7 @@ it('writes, attaches and verifies provenance with the SBOM as a byproduct', asyn
   const { store } = openImage(`${env.registry}/${repository}:v1`, { client });
   const descriptor = await pushTestImage(store, makeTestImage(), 'v1');
   const image = `${env.registry}/${repository}@${descriptor.digest}`;
-  await workspace.write('dist/shipshape/apps/api/image.json', JSON.stringify({ image, digest: descriptor.digest, reference: image, mediaType: descriptor.mediaType, platforms: [] }));
+  await writeImageFile(workspace, { image, digest: descriptor.digest, mediaType: descriptor.mediaType });
   const sbom = '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}\n';
   await workspace.write('dist/shipshape/apps/api/sbom/sbom.cdx.json', sbom);
 

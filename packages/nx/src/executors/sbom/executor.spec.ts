@@ -3,29 +3,21 @@
  * the CycloneDX file lists the fixture's 88 Debian packages and its npm packages, and with attach the
  * SBOM is signed into the layout and reads back verified. Needs the test environment (tools/test.sh).
  */
-import { randomBytes } from 'node:crypto';
 import { cp, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { downloadSbom, generateKeyPair, loadPublicKey, openImage } from '@shipshape/core';
 import { fixtureImage } from '../../../../core/src/test-support/test-env';
-import { captureOutput, executorContext, tempWorkspace, type TempWorkspace } from '../../test-support/executor-context';
+import { captureOutput, cosignPasswordForSpec, executorContext, tempWorkspace, writeImageFile, type TempWorkspace } from '../../test-support/executor-context';
 import sbomExecutor from './executor';
 
 const debian = fixtureImage('debian12');
-const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
+const PASSWORD = cosignPasswordForSpec();
 let workspace: TempWorkspace;
-
-beforeAll(() => {
-  process.env.COSIGN_PASSWORD = PASSWORD;
-});
-afterAll(() => {
-  delete process.env.COSIGN_PASSWORD;
-});
 beforeEach(async () => {
   workspace = await tempWorkspace();
   await cp(debian.layout, path.join(workspace.root, 'images/debian12'), { recursive: true });
   const image = `oci:images/debian12@${debian.digest}`;
-  await workspace.write('dist/shipshape/apps/api/image.json', JSON.stringify({ image, digest: debian.digest, reference: image, mediaType: debian.mediaType, platforms: [] }));
+  await writeImageFile(workspace, { image, digest: debian.digest, mediaType: debian.mediaType });
 });
 afterEach(() => workspace.remove());
 

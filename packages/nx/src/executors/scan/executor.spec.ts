@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fixtureImage, testEnv } from '../../../../core/src/test-support/test-env';
-import { captureOutput, executorContext, tempWorkspace, type TempWorkspace } from '../../test-support/executor-context';
+import { captureOutput, executorContext, tempWorkspace, writeImageFile, type TempWorkspace } from '../../test-support/executor-context';
 import scanExecutor from './executor';
 
 testEnv();
@@ -17,7 +17,7 @@ const savedPath = process.env.PATH;
 beforeEach(async () => {
   workspace = await tempWorkspace();
   const image = `${debian.references.plain.replace(/:[^:/]+$/, '')}@${debian.digest}`;
-  await workspace.write('dist/shipshape/apps/api/image.json', JSON.stringify({ image, digest: debian.digest, reference: debian.references.plain, mediaType: debian.mediaType, platforms: [] }));
+  await writeImageFile(workspace, { image, digest: debian.digest, reference: debian.references.plain, mediaType: debian.mediaType });
   process.env.PATH = '/usr/bin:/bin'; // no grype here, as on most machines
 });
 afterEach(async () => {
