@@ -65,13 +65,14 @@ export function batchExecutor<O>(executor: SinkExecutor<O>, concurrency: number)
     const waitingOn = new Map(ids.map((id) => [id, (taskGraph.dependencies[id] ?? []).filter((d) => inBatch.has(d))]));
     const outcome = new Map<string, boolean>();
     const finished: BatchTaskResult[] = [];
-    const running = new Map<string, Promise<void>>();
+    const running = new Set<string>();
     let wake: (() => void) | undefined;
 
     const start = (id: string) => {
       const output = memorySink();
       const startTime = Date.now();
-      const done = executor(inputs[id], taskContext(context, taskGraph.tasks[id]), output.sink)
+      running.add(id);
+      void executor(inputs[id], taskContext(context, taskGraph.tasks[id]), output.sink)
         .catch(() => ({ success: false })) // runExecutorBody already turned errors into output; this is a last guard
         .then(({ success }) => {
           outcome.set(id, success);
@@ -79,7 +80,6 @@ export function batchExecutor<O>(executor: SinkExecutor<O>, concurrency: number)
           running.delete(id);
           wake?.();
         });
-      running.set(id, done);
     };
 
     while (outcome.size < ids.length) {
