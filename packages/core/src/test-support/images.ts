@@ -17,13 +17,14 @@ export interface TestImage {
 }
 
 /** A one-file ustar archive (enough for a layer that tools accept). */
-export function tarWithFile(name: string, content: Buffer): Buffer {
+/** A ustar header for one regular file of `size` bytes (fixed mode, owner and time, so images are reproducible). */
+export function ustarFileHeader(name: string, size: number): Buffer {
   const header = Buffer.alloc(512);
   header.write(name, 0, 100, 'utf8');
   header.write('0000644\0', 100);
   header.write('0000000\0', 108);
   header.write('0000000\0', 116);
-  header.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124);
+  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
   header.write(`${(1700000000).toString(8).padStart(11, '0')}\0`, 136);
   header.write('        ', 148);
   header.write('0', 156);
@@ -32,6 +33,11 @@ export function tarWithFile(name: string, content: Buffer): Buffer {
   let sum = 0;
   for (const byte of header) sum += byte;
   header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return header;
+}
+
+export function tarWithFile(name: string, content: Buffer): Buffer {
+  const header = ustarFileHeader(name, content.length);
   const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
   return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
 }

@@ -15,6 +15,9 @@ import type { OpenedImage } from '../../../oci/open';
 import { parseReference } from '../../../oci/reference';
 import type { Cataloger, CollectedFile } from '../../types';
 
+/** A ustar header for one regular file (hostile layers stream a bomb's content after it). */
+export { ustarFileHeader } from '../../../test-support/images';
+
 export interface TarEntry {
   name: string;
   type?: 'file' | 'directory' | 'symlink' | 'link' | 'fifo' | 'character-device';
@@ -124,21 +127,3 @@ export function digestOf(blob: Buffer): string {
   return sha256Digest(blob);
 }
 
-/** A ustar header for one regular file of `size` bytes (the bomb's content is streamed separately). */
-export function ustarFileHeader(name: string, size: number): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100, 'utf8');
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  header.write(`${(1700000000).toString(8).padStart(11, '0')}\0`, 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return header;
-}
