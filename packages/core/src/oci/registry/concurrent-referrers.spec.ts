@@ -17,6 +17,7 @@ import { isIndex, type Descriptor } from '../manifest';
 import { referrersFallbackTag } from '../store';
 import { RegistryClient } from './client';
 import { RegistryRepository } from './repository';
+import { tsChildArgs } from '../../test-support/child-main';
 
 const env = testEnv();
 const WRITERS = 20;
@@ -33,20 +34,6 @@ function client(): RegistryClient {
 const uniqueRepo = (name: string) => `test/${name}-${randomBytes(4).toString('hex')}`;
 const artifactType = (i: number) => `application/vnd.shipshape.test.writer-${i}+json`;
 
-/** Compiles TypeScript on the fly with @swc/core, as Jest's transform does (import() stays native for ESM-only deps). */
-const REGISTER_TS = `
-const fs = require('node:fs');
-const swc = require('@swc/core');
-require.extensions['.ts'] = (module, filename) => {
-  const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'commonjs', ignoreDynamic: true },
-  });
-  module._compile(code, filename);
-};
-require(require('node:path').resolve(process.argv[1]));
-`;
 const WRITER = join(REPO_ROOT, 'packages', 'core', 'src', 'test-support', 'referrer-writer.ts');
 
 interface Writer {
@@ -57,7 +44,7 @@ interface Writer {
 
 /** Starts one writer process; it reports `ready`, waits for `go`, then pushes and reports its digest. */
 function startWriter(repository: string, subject: Descriptor, type: string): Writer {
-  const child = spawn(process.execPath, ['-e', REGISTER_TS, '--', WRITER, env.registry, repository, JSON.stringify(subject), type], {
+  const child = spawn(process.execPath, tsChildArgs(WRITER, [env.registry, repository, JSON.stringify(subject), type]), {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -36,6 +36,7 @@ import { readLegacyAttestations, readLegacySignatures } from './read';
 import { signLegacy } from './sign';
 import { imageConfig, signatureTag } from './signature-image';
 import { verifyLegacySignatures } from './verify';
+import { tsChildArgs } from '../../test-support/child-main';
 
 const env = testEnv();
 jest.setTimeout(180_000);
@@ -263,20 +264,6 @@ describe('legacy signatures in a registry', () => {
   });
 });
 
-/** Compiles TypeScript on the fly with @swc/core, as Jest's transform does. */
-const REGISTER_TS = `
-const fs = require('node:fs');
-const swc = require('@swc/core');
-require.extensions['.ts'] = (module, filename) => {
-  const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'commonjs', ignoreDynamic: true },
-  });
-  module._compile(code, filename);
-};
-require(require('node:path').resolve(process.argv[1]));
-`;
 const SIGNER = join(REPO_ROOT, 'packages', 'core', 'src', 'signing', 'legacy', 'test-support', 'legacy-signer.ts');
 
 interface SignerResult {
@@ -292,7 +279,7 @@ interface SignerProcess {
 }
 
 function startSigner(repository: string, digest: string): SignerProcess {
-  const child = spawn(process.execPath, ['-e', REGISTER_TS, '--', SIGNER, env.registry, repository, digest], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, tsChildArgs(SIGNER, [env.registry, repository, digest]), { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let markReady: () => void = () => undefined;

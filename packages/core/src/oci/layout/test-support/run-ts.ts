@@ -4,24 +4,11 @@
  */
 import { execFile } from 'node:child_process';
 import { REPO_ROOT } from '../../../test-support/test-env';
-
-const REGISTER_TS = `
-const fs = require('node:fs');
-const swc = require('@swc/core');
-require.extensions['.ts'] = (module, filename) => {
-  const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'commonjs' },
-  });
-  module._compile(code, filename);
-};
-require(require('node:path').resolve(process.argv[1]));
-`;
+import { tsChildArgs } from '../../../test-support/child-main';
 
 export function runTs(file: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['-e', REGISTER_TS, '--', file, ...args], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, tsChildArgs(file, args), { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ stdout, stderr, code });
     });
