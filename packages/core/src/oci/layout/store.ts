@@ -20,6 +20,11 @@ import { ensureLayout, readIndexFile, REF_NAME_ANNOTATION, tagOf, updateIndexFil
 import { withFileLock } from './lock';
 
 const BLOB_READ_LIMIT = 64 * 1024 * 1024;
+/**
+ * File reads when streaming a blob. Node's default 64 KiB costs a thread-pool round trip per 64 KiB;
+ * 256 KiB cut the SBOM benchmark's native run by ~8% (A/B, quiet machine) for ~5 MiB more peak memory.
+ */
+const BLOB_READ_CHUNK = 256 * 1024;
 /** Tags as Docker and the OCI `ref.name` grammar allow them; they are annotations, never paths. */
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._:@+/-]{0,254}$/;
 /** Tags that hold referrers or cosign signatures rather than an image (`sha256-<hex>`, `…sig`, `…att`). */
@@ -78,7 +83,7 @@ export class OciLayoutStore implements ImageStore {
       throw new ShipshapeError('input', `blob ${descriptor.digest} is ${stat.size} bytes on disk, expected ${descriptor.size} (the file is corrupted)`, { where });
     }
     // pipeline() forwards a read error of the file into the verifying stream the caller consumes.
-    return pipeline(createReadStream(file), new VerifyingStream(descriptor, where), () => undefined);
+    return pipeline(createReadStream(file, { highWaterMark: BLOB_READ_CHUNK }), new VerifyingStream(descriptor, where), () => undefined);
   }
 
   async readBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>, maxBytes = BLOB_READ_LIMIT): Promise<Buffer> {
@@ -296,6 +301,6 @@ function fingerprint(stat: Stats): string {
 
 async function hashFile(file: string, algorithm: string): Promise<string> {
   const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(file, { highWaterMark: BLOB_READ_CHUNK })) hash.update(chunk as Buffer);
   return `${algorithm}:${hash.digest('hex')}`;
 }
