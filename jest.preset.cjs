@@ -14,5 +14,8 @@ module.exports = {
       },
     ],
   },
+  // Lazy `import('./x.js')` of our own modules (tsc's node16 mode wants the extension there): the
+  // TypeScript source has none.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
 };

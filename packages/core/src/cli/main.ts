@@ -7,20 +7,48 @@ import { EXIT_OK, EXIT_USAGE, ShipshapeError } from '../errors';
 import { createLogger, type LogLevel } from '../exec/logger';
 import { secrets } from '../exec/secrets';
 import type { CliIO, CommandContext, GlobalOptions } from './context';
-import { registerAttestCommands } from './commands/attest';
-import { registerConfigCommands } from './commands/config';
-import { registerImageCommands } from './commands/image';
-import { registerKeyCommands } from './commands/key';
-import { registerProvenanceCommands } from './commands/provenance';
-import { registerSbomCommands } from './commands/sbom';
-import { registerScanCommands } from './commands/scan';
-import { registerVerifyBundleCommand } from './commands/verify-bundle';
 import { VERSION } from '../version';
 
 type Register = (program: Command, context: () => CommandContext) => void;
 
-/** Subcommand groups; each issue adds its own module here. */
-const COMMAND_GROUPS: Register[] = [registerConfigCommands, registerImageCommands, registerKeyCommands, registerVerifyBundleCommand, registerProvenanceCommands, registerAttestCommands, registerSbomCommands, registerScanCommands];
+/**
+ * Subcommand groups, by the top-level commands each adds (in help order); each issue adds its own
+ * module here. A module is loaded only when its command runs: each pulls in its engine (the sigstore
+ * stack, scanners, provenance), and loading all of them cost every run ~70 ms. Help, and a command
+ * name nobody knows, load them all so commander can list them and suggest the nearest.
+ */
+const COMMAND_GROUPS: Array<{ commands: string[]; load: () => Promise<Register> }> = [
+  { commands: ['config'], load: async () => (await import('./commands/config.js')).registerConfigCommands },
+  { commands: ['image'], load: async () => (await import('./commands/image.js')).registerImageCommands },
+  { commands: ['key'], load: async () => (await import('./commands/key.js')).registerKeyCommands },
+  { commands: ['verify-bundle'], load: async () => (await import('./commands/verify-bundle.js')).registerVerifyBundleCommand },
+  { commands: ['provenance'], load: async () => (await import('./commands/provenance.js')).registerProvenanceCommands },
+  { commands: ['attest'], load: async () => (await import('./commands/attest.js')).registerAttestCommands },
+  { commands: ['sbom'], load: async () => (await import('./commands/sbom.js')).registerSbomCommands },
+  { commands: ['scan'], load: async () => (await import('./commands/scan.js')).registerScanCommands },
+];
+
+/** The root's options that take a value (`--config FILE`): their value is not the command's name. */
+const VALUE_OPTIONS = new Set(['--config', '--output', '--insecure-registry']);
+
+/** The top-level command named on the line, if any: the first word that is neither an option nor its value. */
+export function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === '--') return argv[i + 1];
+    if (!word.startsWith('-')) return word;
+    if (VALUE_OPTIONS.has(word)) i++;
+  }
+  return undefined;
+}
+
+async function commandGroupsFor(argv: readonly string[]): Promise<Register[]> {
+  const name = commandName(argv);
+  // `--version` prints and exits before any command is looked at.
+  if (name === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
+  const named = COMMAND_GROUPS.filter((group) => name !== undefined && group.commands.includes(name));
+  return Promise.all((named.length > 0 ? named : COMMAND_GROUPS).map((group) => group.load()));
+}
 
 export const defaultIO: CliIO = {
   stdout: (t) => process.stdout.write(t),
@@ -65,7 +93,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
     return context;
   };
 
-  for (const register of COMMAND_GROUPS) register(program, getContext);
+  for (const register of await commandGroupsFor(argv)) register(program, getContext);
   // Every subcommand inherits exitOverride and output settings from the root.
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError('(run with --help for usage)');

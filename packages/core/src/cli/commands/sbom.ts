@@ -10,12 +10,10 @@ import { ShipshapeError } from '../../errors';
 import { formatPlatform } from '../../oci/manifest';
 import { openImage, type OpenedImage } from '../../oci/open';
 import { cosignRepositoryName } from '../../attest/statement';
-import { attachSbom, downloadSbom } from '../../sbom/attestation';
+import type { SigningSetups } from '../../signing/setup';
 import { generateImageSboms, type ImageSbom } from '../../sbom/image-sbom';
 import { platformImages } from '../../sbom/platforms';
 import { sourceDateEpoch } from '../../sbom/writers';
-import { createSigningSetups } from '../../signing/setup';
-import { verificationPolicy } from '../../signing/policy';
 import { addSigningFlags, addVerificationFlags, signingLayer, verificationLayer, type SigningFlags, type VerificationFlags } from '../signing-flags';
 import type { CommandContext } from '../context';
 import { loadCommandConfig, registryClientFor } from '../engine';
@@ -75,8 +73,9 @@ async function generate(flags: GenerateFlags, context: CommandContext): Promise<
     if (sbom.attach && !opened.store.writable) {
       throw new ShipshapeError('usage', `cannot attach an SBOM to ${opened.store.location}: it is read-only`, { hint: 'push the image to a registry (or an oci: layout) first, or drop --attach' });
     }
-    // Signing material is loaded before the (long) cataloging, so a wrong password fails fast.
-    const setups = sbom.attach ? await createSigningSetups(signing, { env: context.io.env, logger: context.logger, cwd: context.io.cwd }) : undefined;
+    // Signing material is loaded before the (long) cataloging, so a wrong password fails fast. The
+    // signing stack is loaded only then: a plain `sbom generate` does not pay for it.
+    const setups = sbom.attach ? await (await import('../../signing/setup.js')).createSigningSetups(signing, { env: context.io.env, logger: context.logger, cwd: context.io.cwd }) : undefined;
     const sboms = await generateImageSboms(opened, {
       format: sbom.format,
       tool: sbom.tool,
@@ -135,7 +134,8 @@ async function writeDocuments(sboms: ImageSbom[], output: string | undefined, co
   return files;
 }
 
-async function attachAll(opened: OpenedImage, sboms: ImageSbom[], setups: Awaited<ReturnType<typeof createSigningSetups>>, signatureFormat: (typeof SIGNATURE_FORMATS)[number]) {
+async function attachAll(opened: OpenedImage, sboms: ImageSbom[], setups: SigningSetups, signatureFormat: (typeof SIGNATURE_FORMATS)[number]) {
+  const { attachSbom } = await import('../../sbom/attestation.js');
   const subjectName = opened.reference.kind === 'registry' ? cosignRepositoryName(opened.reference) : undefined;
   const attached = [];
   for (const sbom of sboms) {
@@ -151,6 +151,7 @@ async function download(flags: DownloadFlags, context: CommandContext): Promise<
   const { sbom, signing } = loaded.config;
   const client = await registryClientFor(context, loaded);
   try {
+    const [{ verificationPolicy }, { downloadSbom }] = await Promise.all([import('../../signing/policy.js'), import('../../sbom/attestation.js')]);
     const opened = openImage(flags.image, { client });
     const policy = await verificationPolicy(signing, { env: context.io.env, cwd: context.io.cwd });
     const [image] = await platformImages(opened, sbom.platform === 'all' ? undefined : sbom.platform);
