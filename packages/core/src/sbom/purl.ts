@@ -19,6 +19,8 @@ export interface PurlParts {
 
 /** Go's url.QueryEscape, then `+` → `%20`: only `A-Z a-z 0-9 - _ . ~` stay as they are. */
 export function purlEscape(value: string): string {
+  // Most names and versions need no escaping: skip the byte loop for them (thousands per image).
+  if (NOTHING_TO_ESCAPE.test(value)) return value;
   let out = '';
   // Byte-wise over UTF-8, as Go does; never throws (a lone surrogate becomes U+FFFD's bytes).
   for (const byte of Buffer.from(value, 'utf8')) {
@@ -26,6 +28,8 @@ export function purlEscape(value: string): string {
   }
   return out;
 }
+
+const NOTHING_TO_ESCAPE = /^[A-Za-z0-9\-_.~]*$/;
 
 const UNRESERVED: boolean[] = Array.from({ length: 256 }, (_, b) => {
   const c = String.fromCharCode(b);
