@@ -9,6 +9,7 @@
  *   - a second run replays every cached Shipshape target from the cache;
  *   - a new image for one project re-runs that project's cached targets only;
  *   - `nx affected` picks only the project that changed;
+ *   - a new signing key at the same path re-runs the steps that sign (the key is part of their cache key);
  *   - a second copy of the workspace with an empty local cache restores every cached target and its
  *     files from a remote cache (Nx's self-hosted remote cache protocol, served here on 127.0.0.1);
  *   - no secret is in any cache, local or remote, nor in Nx's output.
@@ -58,6 +59,9 @@ let secrets: Secret[];
 const outputs: { what: string; text: string }[] = [];
 /** Per project: the targets Nx caches that run a Shipshape executor. */
 const cachedTargets = new Map<string, string[]>();
+/** Per project: those of them that sign with this workspace's security.yaml (image-sign, and sbom and provenance, which attach). */
+const signingTargets = new Map<string, string[]>();
+const SIGNING_EXECUTORS = ['image-sign', 'sbom', 'provenance'].map((name) => `${SHIPSHAPE_PREFIX}${name}`);
 
 beforeAll(async () => {
   env = testEnv();
@@ -134,6 +138,12 @@ beforeAll(async () => {
       project.name,
       Object.entries(targets)
         .filter(([, t]) => t.executor?.startsWith(SHIPSHAPE_PREFIX) && t.cache === true)
+        .map(([name]) => name),
+    );
+    signingTargets.set(
+      project.name,
+      Object.entries(targets)
+        .filter(([, t]) => SIGNING_EXECUTORS.includes(t.executor ?? '') && t.cache === true)
         .map(([name]) => name),
     );
   }
@@ -319,6 +329,29 @@ describe('nx run-many -t release in a fresh workspace', () => {
     expect(outcomes(result.tasks, (t) => t.target !== 'release')).toEqual(
       Object.fromEntries([['web:image-digest', 'ran'], ['web:verify', 'ran'], ...cached('web').map((t) => [`web:${t}`, 'local cache'])]),
     );
+  });
+});
+
+describe('a new signing key', () => {
+  it('at the same path: the steps that sign run again, not replayed as signed by the old key; the others replay', async () => {
+    await workspace.shipshape(['key', 'generate', '--force']);
+    const keyBody = (await readFile(workspace.path('cosign.key'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('-----'));
+    secrets.push({ name: 'the new encrypted private key', value: keyBody[0] });
+
+    const result = await release(['run-many', '-t', 'release'], 'release after a key rotation');
+    for (const project of projects) {
+      const expected = Object.fromEntries([
+        [`${project.name}:image-digest`, 'ran'],
+        [`${project.name}:verify`, 'ran'],
+        ...cached(project.name).map((t) => [`${project.name}:${t}`, signingTargets.get(project.name)?.includes(t) ? 'ran' : 'local cache']),
+      ]);
+      expect(outcomes(result.tasks, (t) => t.project === project.name && t.target !== 'release')).toEqual(expected);
+      // Signed again, by the new key: its public half verifies the image.
+      const { image } = await imageFile(workspace, project);
+      const verified = await workspace.shipshape(['image', 'verify', '--image', image, '--key', 'cosign.pub', '--output', 'json']);
+      expect((JSON.parse(verified.stdout) as { verified: unknown[] }).verified.length).toBeGreaterThan(0);
+    }
+    expect([...signingTargets.values()].flat().length).toBeGreaterThanOrEqual(projects.length);
   });
 });
 

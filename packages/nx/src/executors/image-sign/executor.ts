@@ -6,6 +6,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { type LogSink } from '@shipshape/core/base';
 import { createSigningSetups, signImage } from '@shipshape/core/signing';
 import { batchConcurrency, batchExecutor } from '../../lib/batch';
+import { CONFIG_OVERRIDES } from '../../lib/config-overrides';
 import { runStep } from '../../lib/step';
 import type { ImageSignExecutorOptions } from './schema';
 
@@ -15,7 +16,7 @@ export default function imageSignExecutor(options: ImageSignExecutorOptions, con
       name: 'image-sign',
       outputSubdir: 'signature',
       feature: 'signing',
-      overrides: (o) => ({ signing: { ...(o.key ? { key: o.key, keyless: false } : {}), ...(o.keyless ? { keyless: true } : {}), ...(o.signatureFormat ? { format: o.signatureFormat } : {}) } }),
+      overrides: CONFIG_OVERRIDES['image-sign'],
       enabled: (config) => config.signing.enabled,
       disabledHint: 'signing.enabled is false in security.yaml',
       run: async ({ config, opened, logger, workspaceRoot }) => {

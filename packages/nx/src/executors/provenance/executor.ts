@@ -12,6 +12,7 @@ import { attachAttestation } from '@shipshape/core/attest';
 import { generateProvenance } from '@shipshape/core/provenance';
 import { projectOutputDir } from '../../lib/paths';
 import { batchConcurrency, batchExecutor } from '../../lib/batch';
+import { CONFIG_OVERRIDES } from '../../lib/config-overrides';
 import { runStep } from '../../lib/step';
 import { STEP_OUTPUT_DIRS } from '../../lib/names';
 import type { ProvenanceExecutorOptions } from './schema';
@@ -22,10 +23,7 @@ export default function provenanceExecutor(options: ProvenanceExecutorOptions, c
       name: 'provenance',
       outputSubdir: STEP_OUTPUT_DIRS.provenance,
       feature: 'provenance',
-      overrides: (o) => ({
-        provenance: o.attach === undefined ? {} : { attach: o.attach },
-        signing: { ...(o.key ? { key: o.key, keyless: false } : {}), ...(o.keyless ? { keyless: true } : {}), ...(o.signatureFormat ? { format: o.signatureFormat } : {}) },
-      }),
+      overrides: CONFIG_OVERRIDES.provenance,
       enabled: (config) => config.provenance.enabled,
       disabledHint: 'provenance.enabled is false in security.yaml',
       run: async ({ config, opened, logger, outputDir, project, workspaceRoot }) => {

@@ -11,6 +11,7 @@ import { cosignRepositoryName } from '@shipshape/core/attest';
 import { attachSbom, generateImageSboms } from '@shipshape/core/sbom';
 import { STEP_OUTPUT_DIRS } from '../../lib/names';
 import { batchConcurrency, batchExecutor } from '../../lib/batch';
+import { CONFIG_OVERRIDES } from '../../lib/config-overrides';
 import { runStep } from '../../lib/step';
 import type { SbomExecutorOptions } from './schema';
 
@@ -22,7 +23,7 @@ export default function sbomExecutor(options: SbomExecutorOptions, context: Exec
       name: 'sbom',
       outputSubdir: STEP_OUTPUT_DIRS.sbom,
       feature: 'sbom',
-      overrides: (o) => ({ sbom: Object.fromEntries(Object.entries({ format: o.format, tool: o.tool, platform: o.platform, attach: o.attach }).filter(([, v]) => v !== undefined)) }),
+      overrides: CONFIG_OVERRIDES.sbom,
       enabled: (config) => config.sbom.enabled,
       disabledHint: 'sbom.enabled is false in security.yaml',
       run: async ({ config, opened, client, logger, outputDir, workspaceRoot }) => {

@@ -11,6 +11,7 @@ import { renderReport, renderTable, runScanStep } from '@shipshape/core/scan';
 import { STEP_OUTPUT_DIRS } from '../../lib/names';
 import { projectOutputDir } from '../../lib/paths';
 import { batchConcurrency, batchExecutor } from '../../lib/batch';
+import { CONFIG_OVERRIDES } from '../../lib/config-overrides';
 import { runStep } from '../../lib/step';
 import type { ScanExecutorOptions } from './schema';
 
@@ -20,7 +21,7 @@ export default function scanExecutor(options: ScanExecutorOptions, context: Exec
       name: 'scan',
       outputSubdir: STEP_OUTPUT_DIRS.scan,
       feature: 'scan',
-      overrides: () => ({}),
+      overrides: CONFIG_OVERRIDES.scan,
       enabled: (config) => config.scan.enabled,
       disabledHint: 'scan.enabled is false in security.yaml',
       run: async ({ config, image, client, logger, outputDir, project, workspaceRoot }) => {

@@ -6,6 +6,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { ShipshapeError, type LogSink } from '@shipshape/core/base';
 import { verificationPolicy, verifyImage } from '@shipshape/core/signing';
 import { batchConcurrency, batchExecutor } from '../../lib/batch';
+import { CONFIG_OVERRIDES } from '../../lib/config-overrides';
 import { runStep } from '../../lib/step';
 import type { VerifyExecutorOptions } from './schema';
 
@@ -14,11 +15,7 @@ export default function verifyExecutor(options: VerifyExecutorOptions, context: 
     {
       name: 'verify',
       feature: 'verify',
-      overrides: (o) => {
-        const identity = { identity: o.certificateIdentity, identityRegexp: o.certificateIdentityRegexp, oidcIssuer: o.certificateOidcIssuer, oidcIssuerRegexp: o.certificateOidcIssuerRegexp };
-        const verify = o.key ? { key: o.key } : Object.fromEntries(Object.entries(identity).filter(([, v]) => v !== undefined));
-        return { signing: { verify, ...(o.trustedRoot ? { trustedRoot: o.trustedRoot } : {}) } };
-      },
+      overrides: CONFIG_OVERRIDES.verify,
       enabled: (config) => config.signing.verify.enabled,
       disabledHint: 'signing.verify.enabled is false in security.yaml',
       run: async ({ config, opened, workspaceRoot }) => {
