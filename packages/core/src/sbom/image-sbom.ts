@@ -16,6 +16,7 @@ import type { ToolImageSource } from './backends/source';
 import type { TrivyOptions } from './backends/trivy';
 import { catalogPlatformImage } from './generate';
 import { defaultLayerCacheDir, LayerCache } from './layer-cache';
+import { layerCacheMaxBytes } from './layer-cache-eviction';
 import { platformImages, type PlatformImage } from './platforms';
 import { writeSbom } from './writers';
 
@@ -63,7 +64,7 @@ export async function generateImageSboms(opened: OpenedImage, options: ImageSbom
 }
 
 async function nativeSbom(opened: OpenedImage, image: PlatformImage, options: ImageSbomOptions): Promise<ImageSbom> {
-  const cache = options.cacheDir === false ? undefined : new LayerCache({ dir: options.cacheDir ?? defaultLayerCacheDir(options.env), logger: options.logger });
+  const cache = options.cacheDir === false ? undefined : new LayerCache({ dir: options.cacheDir ?? defaultLayerCacheDir(options.env), logger: options.logger, maxBytes: layerCacheMaxBytes(options.env) });
   // A single-platform image must be the platform asked for (an index entry was chosen by it already).
   const expectedPlatform = options.platform && options.platform !== 'all' && !image.index ? parsePlatform(options.platform) : undefined;
   const result = await catalogPlatformImage(opened, image, { logger: options.logger, cache, signal: options.signal, expectedPlatform });
@@ -74,6 +75,7 @@ async function nativeSbom(opened: OpenedImage, image: PlatformImage, options: Im
     for (const warning of result.warnings.slice(1)) options.logger.debug(warning);
   }
   const document = writeSbom(result, options.format, { timestamp: options.timestamp });
+  await cache?.evict();
   return { image, format: options.format, tool: 'native', document, packages: result.packages.length, warnings: result.warnings };
 }
 

@@ -26,6 +26,8 @@ const packageJson = (name: string, version: string) => JSON.stringify({ name, ve
 let root: string;
 let store: CountingLayoutStore;
 let baseDigest: string;
+/** The own (second) layer of image "two". */
+let twoOwnDigest: string;
 let cacheDir: string;
 
 beforeAll(async () => {
@@ -40,7 +42,7 @@ beforeAll(async () => {
   const one = await gz([{ name: 'app/node_modules/left-pad/package.json', content: packageJson('left-pad', '1.3.0') }]);
   const two = await zst([{ name: 'app/node_modules/is-number/package.json', content: packageJson('is-number', '7.0.0') }]);
   baseDigest = (await pushImage(store, [base, one], { tag: 'one' })).layers[0].digest;
-  await pushImage(store, [base, two], { tag: 'two' });
+  twoOwnDigest = (await pushImage(store, [base, two], { tag: 'two' })).layers[1].digest;
 });
 
 afterAll(async () => {
@@ -177,6 +179,31 @@ describe('layer cache', () => {
     expect((await run('one', { cache, catalogers: [recordingCataloger('etc', '/etc/')] })).opened).toEqual([]);
   });
 
+  it('over its ceiling, drops the layers used least recently: a layer just used stays cached', async () => {
+    const filled = new LayerCache({ dir: cacheDir });
+    await run('one', { cache: filled });
+    await run('two', { cache: filled });
+    const entries = await entryFiles(cacheDir);
+    expect(entries).toHaveLength(3);
+    // All last used an hour ago; then image "one" is catalogued again, from the cache.
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    for (const file of entries) await fs.utimes(file, anHourAgo, anHourAgo);
+    expect((await run('one', { cache: filled })).opened).toEqual([]);
+
+    const sizes = new Map(await Promise.all(entries.map(async (f) => [path.basename(f), (await fs.stat(f)).size] as const)));
+    const layerTwo = twoOwnDigest.slice('sha256:'.length);
+    expect(sizes.has(layerTwo)).toBe(true);
+    const keptBytes = [...sizes].filter(([hex]) => hex !== layerTwo).reduce((sum, [, size]) => sum + size, 0);
+    // A ceiling that holds "one"'s two layers (under the 80% low-water mark) but not all three.
+    const cache = new LayerCache({ dir: cacheDir, maxBytes: Math.ceil(keptBytes / 0.8) + 1 });
+    await cache.evict();
+    expect((await entryFiles(cacheDir)).map((f) => path.basename(f)).sort()).toEqual([...sizes.keys()].filter((hex) => hex !== layerTwo).sort());
+
+    // Image "two" reads only the layer that was dropped; its base layer is still cached.
+    const again = await run('two', { cache });
+    expect(again.opened).toEqual([`sha256:${layerTwo}`]);
+  });
+
   it('lives in SHIPSHAPE_CACHE_DIR, else XDG_CACHE_HOME, else ~/.cache', () => {
     expect(defaultLayerCacheDir({ SHIPSHAPE_CACHE_DIR: '/var/cache/ss', XDG_CACHE_HOME: '/xdg' })).toBe('/var/cache/ss/layers');
     expect(defaultLayerCacheDir({ XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/shipshape/layers');
@@ -184,3 +211,14 @@ describe('layer cache', () => {
     expect(defaultLayerCacheDir({})).toBe(path.join(os.homedir(), '.cache', 'shipshape', 'layers'));
   });
 });
+
+/** The entry files of a cache directory (`<set key>/<algorithm>/<hex>`). */
+async function entryFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const setKey of await fs.readdir(dir)) {
+    for (const algorithm of await fs.readdir(path.join(dir, setKey))) {
+      files.push(...(await fs.readdir(path.join(dir, setKey, algorithm))).map((name) => path.join(dir, setKey, algorithm, name)));
+    }
+  }
+  return files;
+}

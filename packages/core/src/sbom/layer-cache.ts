@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { Logger } from '../exec/logger';
 import { writeFileAtomic } from '../oci/layout/atomic-write';
 import { VERSION } from '../version';
+import { DEFAULT_LAYER_CACHE_MAX_BYTES, evictLayerCache, touchEntry } from './layer-cache-eviction';
 import type { Cataloger } from './types';
 import type { LayerFileRecord, LayerResult } from './walker/layer-result';
 import { messageOf, type WalkLimits } from './walker/limits';
@@ -80,15 +81,23 @@ export interface LayerCacheOptions {
   /** Default: defaultLayerCacheDir(). */
   dir?: string;
   logger?: Logger;
+  /** The ceiling `evict` prunes to (default 512 MiB; see layerCacheMaxBytes for the variable that sets it). */
+  maxBytes?: number;
 }
+
+/** When each cache directory was last pruned by this process: concurrent SBOMs (an Nx batch) prune once. */
+const lastEviction = new Map<string, number>();
+const EVICTION_INTERVAL_MS = 60_000;
 
 export class LayerCache {
   readonly dir: string;
   private readonly logger?: Logger;
+  private readonly maxBytes: number;
 
   constructor(options: LayerCacheOptions = {}) {
     this.dir = path.resolve(options.dir ?? defaultLayerCacheDir());
     this.logger = options.logger;
+    this.maxBytes = options.maxBytes ?? DEFAULT_LAYER_CACHE_MAX_BYTES;
   }
 
   /** Whether an entry exists (a quick look, not a read: `get` may still find it unusable). */
@@ -115,10 +124,31 @@ export class LayerCache {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger?.debug(`layer cache: cannot read ${file}: ${messageOf(error)}`);
       return undefined;
     }
+    let result: LayerResult;
     try {
-      return await decode(data, layerDigest);
+      result = await decode(data, layerDigest);
     } catch (error) {
       return this.reject(file, messageOf(error));
+    }
+    await touchEntry(file); // recently used: evicted last
+    return result;
+  }
+
+  /**
+   * Prunes the cache to its ceiling, least recently used entries first (at most once a minute per
+   * directory and process). Never throws: a cache that cannot be pruned still works.
+   */
+  async evict(): Promise<void> {
+    const last = lastEviction.get(this.dir);
+    if (last !== undefined && Date.now() - last < EVICTION_INTERVAL_MS) return;
+    lastEviction.set(this.dir, Date.now());
+    try {
+      const result = await evictLayerCache(this.dir, this.maxBytes);
+      if (result.removedEntries > 0) {
+        this.logger?.debug(`layer cache: ${formatMiB(result.before)} over the ${formatMiB(this.maxBytes)} ceiling; removed ${result.removedEntries} least recently used entries (now ${formatMiB(result.after)})`);
+      }
+    } catch (error) {
+      this.logger?.debug(`layer cache: could not prune ${this.dir}: ${messageOf(error)}`);
     }
   }
 
@@ -127,8 +157,14 @@ export class LayerCache {
     const file = this.fileFor(result.digest, setKey);
     if (!file) return;
     try {
+      const data = await encode(result);
       await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(file, await encode(result));
+      await writeFileAtomic(file, data).catch(async (error: NodeJS.ErrnoException) => {
+        // Another process pruned the (then empty) directory between our mkdir and the write.
+        if (error.code !== 'ENOENT') throw error;
+        await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        await writeFileAtomic(file, data);
+      });
     } catch (error) {
       this.logger?.warn(`layer cache: could not store ${result.digest} in ${this.dir}: ${messageOf(error)}`);
     }
@@ -222,4 +258,8 @@ async function decode(data: Buffer, layerDigest: string): Promise<LayerResult> {
     contents: Object.fromEntries(Object.entries(f.contents).map(([name, r]) => [name, slice(r)])),
   }));
   return { ...entry, files };
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
