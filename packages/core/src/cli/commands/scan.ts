@@ -4,25 +4,17 @@
  * the top findings, write the report in the format asked for, append the Markdown summary to
  * $GITHUB_STEP_SUMMARY when it is set, and exit 1 when the policy fails.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { detectCiContext } from '../../ci/detect';
 import { SCAN_TOOLS, SEVERITIES, type ScanToolName } from '../../config/schema';
-import { ShipshapeError } from '../../errors';
-import { uploadScanResults } from '../../scan/publish';
-import { appendStepSummary, renderMarkdown, renderReport, renderTable, REPORT_FORMATS, type ReportFormatName } from '../../scan/reports';
-import { configuredFailOn, reportFromFile, type ScanOutcome } from '../../scan/scan';
-import { runScanStep } from '../../scan/step';
+import { REPORT_FORMATS, type ReportFormatName } from '../../scan/reports/formats';
 import type { FailOnSeverity } from '../../scan/severity';
 import type { CommandContext } from '../context';
-import { loadCommandConfig, registryClientFor } from '../engine';
-import { addSigningFlags, signingLayer, type SigningFlags } from '../signing-flags';
+import { addSigningFlags, type SigningFlags } from '../signing-flags';
 
 const IMAGE_HELP = 'REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG|@DIGEST] or docker-archive:FILE';
 const SEVERITY_HELP = `the lowest severity that fails: ${SEVERITIES.join(', ')} (any case)`;
 
-interface ImageScanFlags extends SigningFlags {
+export interface ImageScanFlags extends SigningFlags {
   image?: string;
   sbom?: string;
   tool?: ScanToolName[];
@@ -33,7 +25,7 @@ interface ImageScanFlags extends SigningFlags {
   attach?: boolean;
 }
 
-interface ScanReportFlags {
+export interface ScanReportFlags {
   tool: ScanToolName;
   input: string;
   failOn?: FailOnSeverity;
@@ -55,7 +47,7 @@ export function registerImageScanCommand(image: Command, context: () => CommandC
       .addOption(new Option('--format <format>', 'format of --report (default json)').choices([...REPORT_FORMATS]))
       .option('--platform <platform>', 'OS/ARCH[/VARIANT] of a multi-arch image (default: the host platform)')
       .option('--attach', 'attach the results as signed vulnerability attestations (cosign vuln/v1), one per scanner'),
-  ).action(async (flags: ImageScanFlags) => imageScan(flags, context()));
+  ).action(async (flags: ImageScanFlags) => (await import('./scan-actions.js')).imageScan(flags, context()));
 }
 
 export function registerScanCommands(program: Command, context: () => CommandContext): void {
@@ -68,79 +60,7 @@ export function registerScanCommands(program: Command, context: () => CommandCon
     .addOption(new Option('--fail-on <severity>', `${SEVERITY_HELP} (default: the tool's failOn in scan.tools)`).argParser(parseSeverity))
     .addOption(new Option('--format <format>', 'output format (default table)').choices([...REPORT_FORMATS]))
     .option('--output <file>', 'write the rendered report to FILE instead of stdout')
-    .action(async (flags: ScanReportFlags) => scanReport(flags, context()));
-}
-
-async function imageScan(flags: ImageScanFlags, context: CommandContext): Promise<void> {
-  if (Boolean(flags.image) === Boolean(flags.sbom)) throw new ShipshapeError('usage', 'pass either --image REF or --sbom FILE');
-  const cli = { ...signingLayer(flags), ...(flags.attach ? { scan: { attach: true } } : {}) };
-  const loaded = await loadCommandConfig(context, cli);
-  const client = flags.image ? await registryClientFor(context, loaded) : undefined;
-  try {
-    const result = await runScanStep({
-      config: loaded.config,
-      image: flags.image,
-      sbom: flags.sbom,
-      overrides: { tools: flags.tool, failOn: flags.failOn },
-      client,
-      logger: context.logger,
-      env: context.io.env,
-      cwd: context.io.cwd,
-      platform: flags.platform,
-    });
-    const notes = result.attached.map((a) => `Attached the vulnerability attestation (${a.format}): ${a.location}`);
-    await finish(result, context, { file: flags.report, format: flags.format ?? 'json' }, notes);
-  } finally {
-    client?.close();
-  }
-}
-
-async function scanReport(flags: ScanReportFlags, context: CommandContext): Promise<void> {
-  const loaded = await loadCommandConfig(context);
-  const { config } = loaded;
-  const outcome = await reportFromFile({
-    tool: flags.tool,
-    file: flags.input,
-    failOn: flags.failOn ?? configuredFailOn(config, flags.tool),
-    ignore: config.scan.ignore,
-    cwd: context.io.cwd,
-  });
-  await uploadScanResults(outcome, config, { logger: context.logger, env: context.io.env, ci: detectCiContext(context.io.env) });
-  const format = flags.format ?? 'table';
-  if (flags.output || context.globals.output === 'json' || format === 'table') {
-    await finish(outcome, context, { file: flags.output, format });
-  } else {
-    // The report itself on stdout (sarif, markdown, json), nothing else there.
-    await report(outcome, context);
-    context.io.stdout(renderReport(outcome.report, format));
-    verdict(outcome);
-  }
-}
-
-/** The common end: warnings, the step summary, the report file, the printed summary, the verdict. */
-async function finish(outcome: ScanOutcome, context: CommandContext, output: { file?: string; format: ReportFormatName }, notes: string[] = []): Promise<void> {
-  await report(outcome, context);
-  if (output.file) {
-    const target = path.resolve(context.io.cwd, output.file);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, renderReport(outcome.report, output.format));
-    notes.push(`Wrote the ${output.format} report to ${target}`);
-  }
-  context.print({ text: [renderTable(outcome.report), ...notes].join('\n'), json: outcome.report });
-  verdict(outcome);
-}
-
-/** Warnings on stderr, and the Markdown summary for GitHub when $GITHUB_STEP_SUMMARY is set. */
-async function report(outcome: ScanOutcome, context: CommandContext): Promise<void> {
-  for (const warning of outcome.report.policy.warnings) context.logger.warn(warning);
-  await appendStepSummary(renderMarkdown(outcome.report), context.io.env);
-}
-
-function verdict(outcome: ScanOutcome): void {
-  const { policy } = outcome.report;
-  if (!policy.passed) {
-    throw new ShipshapeError('check', `the scan policy failed:\n  - ${policy.failures.join('\n  - ')}`);
-  }
+    .action(async (flags: ScanReportFlags) => (await import('./scan-actions.js')).scanReport(flags, context()));
 }
 
 function parseSeverity(value: string): FailOnSeverity {

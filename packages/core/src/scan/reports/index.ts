@@ -2,10 +2,10 @@
 import type { ScanReport } from '../model';
 import { renderMarkdown } from './markdown';
 import { renderSarif } from './sarif';
+import type { ReportFormatName } from './formats';
 import { renderTable } from './table';
 
-export const REPORT_FORMATS = ['json', 'sarif', 'markdown', 'table'] as const;
-export type ReportFormatName = (typeof REPORT_FORMATS)[number];
+export { REPORT_FORMATS, type ReportFormatName } from './formats';
 
 export function renderReport(report: ScanReport, format: ReportFormatName): string {
   switch (format) {
