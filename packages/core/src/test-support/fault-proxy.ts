@@ -16,6 +16,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { listenOnLoopback } from './loopback-server';
+import { RegistryForwarding } from './registry-forwarding';
 
 export type FaultKind = '503' | '429' | 'reset-before' | 'reset-after';
 export const FAULT_KINDS: readonly FaultKind[] = ['503', '429', 'reset-before', 'reset-after'];
@@ -72,9 +73,6 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** Headers that describe one connection, not the message: never copied across the proxy. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-
 /** mulberry32: a tiny, fast, well-distributed 32-bit PRNG — reproducible where Math.random is not. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -91,11 +89,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const random = seededRandom(options.seed);
   const weights = FAULT_KINDS.map((kind) => Math.max(0, options.weights?.[kind] ?? 1));
   const totalWeight = weights.reduce((a, b) => a + b, 0);
-  const upstreamOrigin = `http://${options.upstream}`;
-  const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const forwarding = new RegistryForwarding(options.upstream);
   const faults: InjectedFault[] = [];
   let forwarded = 0;
-  let proxyOrigin = '';
 
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
@@ -111,20 +107,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (which < sum) return FAULT_KINDS[i];
     }
     return FAULT_KINDS[FAULT_KINDS.length - 1];
-  }
-
-  /** Upload sessions live at the registry's origin; the client must keep talking to the proxy. */
-  function rewriteLocation(location: string): string {
-    return location.startsWith(upstreamOrigin) ? proxyOrigin + location.slice(upstreamOrigin.length) : location;
-  }
-
-  function responseHeaders(upstream: http.IncomingMessage): http.OutgoingHttpHeaders {
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(upstream.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name)) continue;
-      headers[name] = name === 'location' && typeof value === 'string' ? rewriteLocation(value) : value;
-    }
-    return headers;
   }
 
   function dropConnection(socket: Socket, how?: 'reset' | 'close'): void {
@@ -146,26 +128,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     res.end(body);
   }
 
-  /** Forwards the request; with `cut`, drops the client connection once the registry has answered. */
-  function forward(req: http.IncomingMessage, res: http.ServerResponse, fault?: InjectedFault): void {
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-    }
-    // The registry is the origin server: it sees its own Host (and builds Locations from it, which
-    // are rewritten on the way back), as behind any reverse proxy that does not preserve Host.
-    headers.host = options.upstream;
-    const upstreamRequest = http.request(`${upstreamOrigin}${req.url ?? '/'}`, { method: req.method, headers, agent: upstreamAgent });
-    upstreamRequest.on('error', () => {
-      if (!res.headersSent) res.writeHead(502, { 'Content-Length': 0 }).end();
-      else res.destroy();
-    });
+  /** Forwards the request, then drops the client connection once the registry has answered. */
+  function forwardThenDrop(req: http.IncomingMessage, res: http.ServerResponse, fault: InjectedFault): void {
+    const upstreamRequest = forwarding.open(req, res);
     upstreamRequest.on('response', (upstream) => {
-      if (!fault) {
-        res.writeHead(upstream.statusCode ?? 502, responseHeaders(upstream));
-        upstream.pipe(res);
-        return;
-      }
       fault.upstreamStatus = upstream.statusCode;
       const length = Number(upstream.headers['content-length'] ?? 0);
       const possible: ResetCut[] = length > 1 && req.method !== 'HEAD' ? ['before-headers', 'after-headers', 'mid-body'] : ['before-headers', 'after-headers'];
@@ -177,7 +143,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       }
       // Without a length the client would take a closed connection as the end of the body.
-      const partialHeaders = responseHeaders(upstream);
+      const partialHeaders = forwarding.responseHeaders(upstream);
       if (cut === 'mid-body') partialHeaders['content-length'] = length;
       res.writeHead(upstream.statusCode ?? 502, partialHeaders);
       res.flushHeaders();
@@ -206,21 +172,21 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const kind = scripted?.kind ?? chooseFault(method, path);
     if (!kind) {
       forwarded++;
-      forward(req, res);
+      forwarding.pass(req, res);
       return;
     }
     const fault: InjectedFault = { kind, method, path, ...(scripted?.cut ? { cut: scripted.cut } : {}), ...(scripted?.drop ? { drop: scripted.drop } : {}) };
     faults.push(fault);
     if (kind === '503' || kind === '429') answerFault(kind, res);
     else if (kind === 'reset-before') dropConnection(req.socket);
-    else forward(req, res, fault);
+    else forwardThenDrop(req, res, fault);
   });
   // Unparseable input (e.g. a client probing for TLS) gets Node's default: 400 and close, as a
   // plain-HTTP registry answers it.
   const listening = await listenOnLoopback(server);
   const { port } = listening;
   const host = `127.0.0.1:${port}`;
-  proxyOrigin = `http://${host}`;
+  forwarding.proxyOrigin = `http://${host}`;
 
   return {
     host,
@@ -235,7 +201,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     },
     async close() {
       await listening.close();
-      upstreamAgent.destroy();
+      forwarding.close();
     },
   };
 }

@@ -24,6 +24,13 @@ const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 const BLOB_READ_LIMIT = 64 * 1024 * 1024;
 /** Upload sessions tried for one blob before giving up (each one after the registry says it lacks the blob). */
 const MAX_UPLOAD_SESSIONS = 5;
+/**
+ * Pages followed in one listing before giving up: far more than any real listing needs (referrers
+ * come a few per image; tags are asked for 1000 a page), so reaching it means a registry that
+ * keeps linking onward, and it is never followed forever.
+ */
+const MAX_REFERRERS_PAGES = 100;
+const MAX_TAG_PAGES = 10_000;
 
 export class RegistryRepository implements ImageStore {
   readonly writable = true;
@@ -142,9 +149,7 @@ export class RegistryRepository implements ImageStore {
 
   async listTags(): Promise<string[]> {
     const tags: string[] = [];
-    let path: string | undefined = `/v2/${this.repository}/tags/list?n=1000`;
-    while (path) {
-      const { response, body: bytes } = await this.client.requestWhole(this.host, { method: 'GET', path, repository: this.repository, actions: ['pull'] }, MAX_MANIFEST_BYTES);
+    for await (const { response, body: bytes } of this.pages(`/v2/${this.repository}/tags/list?n=1000`, 'listing tags', MAX_TAG_PAGES)) {
       if (response.status === 404) {
         discard(response);
         return [];
@@ -152,26 +157,59 @@ export class RegistryRepository implements ImageStore {
       if (response.status !== 200 || !bytes) throw await this.client.responseError(response, 'listing tags', this.host, this.repository);
       const body = JSON.parse(bytes.toString('utf8')) as { tags?: string[] | null };
       tags.push(...(body.tags ?? []));
-      path = nextLink(header(response, 'link'));
     }
     return tags;
   }
 
   async referrers(subjectDigest: string, query: ReferrersQuery = {}): Promise<Descriptor[]> {
     if (this.referrersApi !== false) {
-      const filter = query.artifactType ? `?artifactType=${encodeURIComponent(query.artifactType)}` : '';
-      const { response, body } = await this.getWhole(`referrers/${subjectDigest}${filter}`, { Accept: OCI_INDEX });
-      const contentType = header(response, 'content-type') ?? '';
-      if (response.status === 200 && body && contentType.includes(OCI_INDEX)) {
-        this.referrersApi = true;
-        const index = imageIndexSchema.parse(JSON.parse(body.toString('utf8'))) as ImageIndex;
-        return filterReferrers(index.manifests, query);
-      }
-      if (response.status !== 404 && response.status !== 200) throw await this.client.responseError(response, `listing referrers of ${subjectDigest}`, this.host, this.repository);
-      discard(response);
-      this.referrersApi = false;
+      const listed = await this.referrersFromApi(subjectDigest, query);
+      // Filtering again is harmless where the registry applied the filter (OCI-Filters-Applied), needed where it did not.
+      if (listed) return filterReferrers(listed, query);
     }
     return filterReferrers(await readFallbackReferrers(this, subjectDigest), query);
+  }
+
+  /** Every page of the OCI 1.1 referrers API's answer; undefined when the registry does not serve the API. */
+  private async referrersFromApi(subjectDigest: string, query: ReferrersQuery): Promise<Descriptor[] | undefined> {
+    const what = `listing referrers of ${subjectDigest}`;
+    const filter = query.artifactType ? `?artifactType=${encodeURIComponent(query.artifactType)}` : '';
+    const listed: Descriptor[] = [];
+    for await (const { response, body, page } of this.pages(`/v2/${this.repository}/referrers/${subjectDigest}${filter}`, what, MAX_REFERRERS_PAGES, { Accept: OCI_INDEX })) {
+      const isIndexAnswer = response.status === 200 && body !== undefined && (header(response, 'content-type') ?? '').includes(OCI_INDEX);
+      if (!isIndexAnswer) {
+        // A registry without the API answers 404 (or, behind some front ends, 200 with something else).
+        if (page === 1 && (response.status === 404 || response.status === 200)) {
+          discard(response);
+          this.referrersApi = false;
+          return undefined;
+        }
+        if (response.status === 200) throw new ShipshapeError('network', `${what}: page ${page} of the registry's answer is not an image index`, { where: this.location });
+        throw await this.client.responseError(response, `${what} (page ${page})`, this.host, this.repository);
+      }
+      this.referrersApi = true;
+      listed.push(...parseReferrersPage(body, what, this.location));
+    }
+    return listed;
+  }
+
+  /**
+   * The pages of a paged listing: the first, then each one the previous names in `Link: <…>; rel="next"`
+   * (RFC 5988), at most `maxPages`. The caller stops early by returning from its loop.
+   */
+  private async *pages(firstPath: string, what: string, maxPages: number, headers?: Record<string, string>) {
+    let path: string | undefined = firstPath;
+    for (let page = 1; path; page++) {
+      if (page > maxPages) {
+        throw new ShipshapeError('network', `${what}: the registry still names a next page after ${maxPages} pages; stopped there`, {
+          where: this.location,
+          hint: 'the registry keeps linking to more pages (a registry bug); report it to the registry operator',
+        });
+      }
+      const { response, body } = await this.client.requestWhole(this.host, { method: 'GET', path, repository: this.repository, actions: ['pull'], headers }, MAX_MANIFEST_BYTES);
+      yield { response, body, page };
+      path = nextPagePath(response, what, this.location);
+    }
   }
 
   /** Every blob and child manifest a manifest references must exist before the manifest is written. */
@@ -279,7 +317,38 @@ function filterReferrers(descriptors: Descriptor[], query: ReferrersQuery): Desc
   return query.artifactType ? valid.filter((d) => d.artifactType === query.artifactType) : valid;
 }
 
-/** RFC 5988 `Link: </v2/x/tags/list?n=1000&last=b>; rel="next"`. */
+function parseReferrersPage(body: Buffer, what: string, where: string): Descriptor[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ShipshapeError('network', `${what}: the registry answered with invalid JSON`, { where });
+  }
+  const parsed = imageIndexSchema.safeParse(json);
+  if (!parsed.success) throw new ShipshapeError('network', `${what}: the registry's answer is not a valid image index`, { where });
+  return (parsed.data as ImageIndex).manifests;
+}
+
+/**
+ * The path of the next page from RFC 5988 `Link: </v2/x/tags/list?n=1000&last=b>; rel="next"` (relative
+ * links resolved against the page that named them), or undefined on the last page. A link to another
+ * origin is refused rather than followed: the request would carry this registry's credentials.
+ */
+function nextPagePath(response: HttpResponse, what: string, where: string): string | undefined {
+  const link = nextLink(header(response, 'link'));
+  if (link === undefined) return undefined;
+  let next: URL;
+  try {
+    next = new URL(link, response.url);
+  } catch {
+    throw new ShipshapeError('network', `${what}: the registry's link to the next page is not a URL`, { where });
+  }
+  if (next.origin !== response.url.origin) {
+    throw new ShipshapeError('network', `${what}: the registry's link to the next page points to ${next.origin}, not ${response.url.origin}; not followed`, { where });
+  }
+  return `${next.pathname}${next.search}`;
+}
+
 function nextLink(link: string | undefined): string | undefined {
   const match = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link) : null;
   return match?.[1];
